@@ -1,0 +1,52 @@
+# The two commands of the README: `make run` and `make test`.
+# Both install whatever Debian packages are missing (non-interactive, sudo when not root),
+# configure with a CMake preset, build with Ninja and go.
+
+PACKAGES := cmake ninja-build pkg-config g++ clang libclang-rt-14-dev \
+            libgtest-dev libgmock-dev libbenchmark-dev libfmt-dev nlohmann-json3-dev \
+            libcli11-dev libssl-dev python3 swaks
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 60
+
+.PHONY: run test deps build-release build-asan build-fuzz bench format clean
+
+run: deps build-release
+	./build/release/app/smtpsim
+
+test: deps build-asan build-fuzz
+	cd build/asan && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+deps:
+	@missing=$$(for p in $(PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing missing Debian packages: $$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+build-release:
+	cmake --preset release
+	cmake --build --preset release -j $(JOBS)
+
+build-asan: build-fuzz
+	cmake --preset asan -DSMTPSIM_FUZZ_DIR=$(CURDIR)/build/fuzz -DSMTPSIM_FUZZ_SECONDS=$(FUZZ_SECONDS)
+	cmake --build --preset asan -j $(JOBS)
+
+# libFuzzer needs clang; without it the fuzz smoke tests report "skipped".
+build-fuzz:
+	@if command -v clang++ >/dev/null; then \
+	  cmake --preset fuzz && cmake --build --preset fuzz -j $(JOBS); \
+	else echo "clang++ not found: fuzz targets not built"; fi
+
+bench: deps build-release
+	./build/release/tests/bench/smtpsim_bench
+
+format:
+	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+clean:
+	rm -rf build
