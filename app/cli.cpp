@@ -1,16 +1,83 @@
-// The smtpsim command line: CLI11 definitions for every subcommand; the work is elsewhere.
+// The smtpsim command line (DESIGN.md contract): CLI11 definitions for every subcommand that
+// exists so far; the work is done elsewhere in app/.
 #include "app/cli.hpp"
+
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <limits>
+
+#include "app/smtpd_stdio.hpp"
+#include "sim/proto/smtp/address.hpp"
 
 namespace smtpsim::app {
 
+namespace {
+
+void add_smtpd(CLI::App& app, SmtpdOptions& o, bool& stdio, std::string& crlf) {
+  auto* cmd = app.add_subcommand(
+      "smtpd",
+      "One SMTP server session on stdin/stdout, like `sendmail -bs`. Type SMTP by hand, or pipe "
+      "a client into it.");
+  cmd->add_flag("--stdio", stdio, "Serve one session on stdin/stdout (required)")->required();
+  cmd->add_option("--hostname", o.hostname, "Name in the greeting and Received: headers")
+      ->capture_default_str();
+  cmd->add_option("--domain", o.domains, "Domain delivered locally (repeatable)")
+      ->capture_default_str()
+      ->check([](const std::string& d) {
+        return smtp::is_valid_domain(d) ? std::string{} : "not a valid domain name: " + d;
+      });
+  cmd->add_option("--mailbox", o.mailboxes,
+                  "Known recipient address (repeatable; none: any local part of a local domain)")
+      ->check([](const std::string& m) {
+        return smtp::parse_mailbox(m) ? std::string{} : "not a valid address: " + m;
+      });
+  cmd->add_option("--user", o.users, "USER:PASS accepted by AUTH (repeatable)")
+      ->capture_default_str();
+  cmd->add_option("--maildir", o.maildir,
+                  "Deliver each accepted message once per recipient into DIR/<recipient>/"
+                  "{tmp,new,cur}, fsynced before the 250");
+  cmd->add_flag("--submission", o.submission,
+                "Port-587 rules (RFC 6409): MAIL needs AUTH first (530 otherwise)");
+  cmd->add_option("--max-size", o.max_size, "Largest message in bytes (SIZE)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{1}, std::numeric_limits<std::uint64_t>::max() / 2));
+  cmd->add_option("--max-recipients", o.max_recipients, "Recipients per message (then 452)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
+  cmd->add_flag("--reject-bare-lf", o.reject_bare_lf,
+                "Reject messages containing a bare LF or CR (550 5.5.2) instead of normalising");
+  cmd->add_option("--crlf", crlf,
+                  "Turn typed LF into CRLF like telnet does: auto (when stdin is a terminal), "
+                  "always, never")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+}
+
+}  // namespace
+
 int run_cli(int argc, char** argv) {
-  CLI::App app{"smtpsim: watch email travel. A virtual network of mail hosts speaking real SMTP."};
+  CLI::App app{
+      "smtpsim: watch email travel. A virtual network of mail hosts speaking genuine SMTP."};
   app.require_subcommand(0, 1);
+
+  SmtpdOptions smtpd;
+  bool stdio = false;
+  std::string crlf = "auto";
+  add_smtpd(app, smtpd, stdio, crlf);
+
   CLI11_PARSE(app, argc, argv);
-  std::fprintf(stderr, "smtpsim: the GUI is not built yet; try 'smtpsim --help'\n");
+
+  if (app.got_subcommand("smtpd")) {
+    smtpd.crlf = crlf == "always" ? CrlfMode::Always
+                 : crlf == "never" ? CrlfMode::Never
+                                   : CrlfMode::Auto;
+    return run_smtpd_stdio(smtpd, STDIN_FILENO, STDOUT_FILENO, stderr);
+  }
+  std::fprintf(stderr,
+               "smtpsim: the graphical view is not built yet. Try 'smtpsim demo' for a headless "
+               "session, or 'smtpsim smtpd --stdio' to type SMTP yourself.\n");
   return 2;
 }
 

@@ -101,7 +101,7 @@ void ServerSession::receive(std::string_view bytes) {
   if (state_ == ServerState::Closed) return;
   // Talking before the greeting (a spambot tell): the greeting has not been sent or not
   // yet taken by the driver when the client's first bytes arrive.
-  if (!greeting_taken_ && !bytes.empty()) spoke_early_ = true;
+  if (cfg_.enforce_sync && !greeting_taken_ && !bytes.empty()) spoke_early_ = true;
   if (in_pos_ > 0 && in_pos_ == in_.size()) {
     in_.clear();
     in_pos_ = 0;
