@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "app/demo.hpp"
 #include "app/smtpd_stdio.hpp"
 #include "sim/proto/smtp/address.hpp"
 
@@ -66,6 +67,8 @@ int run_cli(int argc, char** argv) {
   bool stdio = false;
   std::string crlf = "auto";
   add_smtpd(app, smtpd, stdio, crlf);
+  auto* demo = app.add_subcommand(
+      "demo", "Print a demonstration SMTP session between the real client and server machines");
 
   CLI11_PARSE(app, argc, argv);
 
@@ -74,6 +77,10 @@ int run_cli(int argc, char** argv) {
                  : crlf == "never" ? CrlfMode::Never
                                    : CrlfMode::Auto;
     return run_smtpd_stdio(smtpd, STDIN_FILENO, STDOUT_FILENO, stderr);
+  }
+  if (app.got_subcommand(demo)) {
+    std::fputs(demo_transcript().c_str(), stdout);
+    return 0;
   }
   std::fprintf(stderr,
                "smtpsim: the graphical view is not built yet. Try 'smtpsim demo' for a headless "

@@ -103,7 +103,7 @@ int run_smtpd_stdio(const SmtpdOptions& o, int in_fd, int out_fd, std::FILE* err
                        const smtp::Transaction& tx) -> std::optional<smtp::Reply> {
     ++count;
     const std::string id = fmt::format("{:X}{:04X}", now_unix(), count);
-    const std::string proto = mail::with_protocol(!s.helo_name().empty(), s.tls_active(),
+    const std::string proto = mail::with_protocol(s.used_ehlo(), s.tls_active(),
                                                   s.authenticated());
     if (!maildir) {
       std::string rcpts;

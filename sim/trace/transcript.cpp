@@ -19,7 +19,7 @@ std::string Transcript::render() const {
     // Control characters would corrupt the transcript (and a terminal): show them escaped.
     for (char c : l.text) {
       const auto u = static_cast<unsigned char>(c);
-      if (u < 32 || u == 127) {
+      if ((u < 32 && c != '\t') || u == 127) {
         static constexpr char hex[] = "0123456789abcdef";
         out += "\\x";
         out.push_back(hex[u >> 4]);

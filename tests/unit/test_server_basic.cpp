@@ -30,7 +30,8 @@ TEST(ServerBasic, EhloAdvertisesExtensions) {
 
 TEST(ServerBasic, OneMessageEndToEnd) {
   ServerRun run;
-  run.run({"EHLO c.example.net\r\n", "MAIL FROM:<a@example.net>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n",
+  run.run({"EHLO c.example.net\r\n",
+           "MAIL FROM:<a@example.net>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n",
            "Subject: hi\r\n\r\n..leading dot\r\n.\r\n", "QUIT\r\n"});
   ASSERT_EQ(run.delivered.size(), 1u);
   EXPECT_EQ(run.delivered[0].sender, "a@example.net");
@@ -44,7 +45,8 @@ TEST(ServerBasic, OneMessageEndToEnd) {
 }
 
 TEST(ServerBasic, StateDiagramComesFromTheTable) {
-  const std::string dot = smtpsim::proto::render_dot(smtpsim::smtp::server_machine_spec(), 4, "RCPT 250");
+  const std::string dot =
+      smtpsim::proto::render_dot(smtpsim::smtp::server_machine_spec(), 4, "RCPT 250");
   EXPECT_NE(dot.find("digraph \"SMTP server\""), std::string::npos);
   EXPECT_NE(dot.find("waiting for RCPT or DATA"), std::string::npos);
   EXPECT_NE(dot.find("label=\"DATA 354\""), std::string::npos);

@@ -143,8 +143,9 @@ ParseResult<Address> parse_path(std::string_view s, Side side, std::string_view&
     if (side == Side::Sender) return Address{};
     return syntax_error(side);
   }
-  if (inner.front() == '@') {
+  if (inner.front() == '@' && inner.find(':') != inner.npos) {
     // A-d-l source route (§4.1.2, Appendix C): obsolete and a relay trick; we refuse it.
+    // ("<@>" without the ':' is no route, just bad syntax: answered below.)
     return Reply{553, "5.1.0", "Source routes are not accepted"};
   }
 

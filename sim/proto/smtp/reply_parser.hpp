@@ -4,10 +4,12 @@
 // bounded, and anything malformed is reported as an error instead of being guessed at.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "sim/proto/smtp/reply.hpp"
 
@@ -15,7 +17,7 @@ namespace smtpsim::smtp {
 
 class ReplyParser {
  public:
-  static constexpr std::size_t kMaxLine = 2048;   // generous over RFC 5321's 512
+  static constexpr std::size_t kMaxLine = 2048;  // generous over RFC 5321's 512
   static constexpr std::size_t kMaxLines = 200;
 
   struct NeedMore {};
@@ -24,19 +26,35 @@ class ReplyParser {
   };
   using Result = std::variant<NeedMore, Reply, Error>;
 
-  void feed(std::string_view bytes) { buf_.append(bytes); }
+  void feed(std::string_view bytes);
   // The next complete reply, NeedMore, or Error (after which the parser is unusable).
   Result next();
-  void discard_buffered() { buf_.clear(); pos_ = 0; partial_ = {}; }
+  // Forgets every byte not yet returned as a reply (RFC 3207 §4.2, after "220" to STARTTLS).
+  void discard_buffered();
   bool has_buffered() const { return pos_ < buf_.size(); }
-  // Each raw reply line seen (without CRLF), for observers; cleared by next().
-  const std::vector<std::string>& last_lines() const { return lines_; }
+  // The raw lines (without CRLF) of the reply last returned by next(), for observers.
+  // Views into the buffer: valid until the next feed(), next() or discard_buffered().
+  const std::vector<std::string_view>& last_lines() const { return lines_; }
+
+  // Stream positions, counted in bytes since construction (discarded bytes included):
+  // everything fed so far, and where the reply last returned by next() began. The client
+  // uses them to tell a reply to its command from bytes the server sent before the command.
+  std::uint64_t bytes_fed() const { return fed_; }
+  std::uint64_t last_reply_offset() const { return last_offset_; }
 
  private:
+  Result fail(std::string reason);
+  Reply take_reply();
+
   std::string buf_;
-  std::size_t pos_ = 0;
-  Reply partial_;
-  std::vector<std::string> lines_;
+  std::size_t pos_ = 0;     // first byte of the reply being assembled
+  std::size_t scan_ = 0;    // first byte of the first line not yet checked
+  std::size_t nlines_ = 0;  // lines of the reply being assembled, checked so far
+  int code_ = 0;            // their code
+  std::uint64_t fed_ = 0;
+  std::uint64_t last_offset_ = 0;
+  std::vector<std::string_view> lines_;
+  std::string error_;
   bool failed_ = false;
 };
 

@@ -46,7 +46,9 @@ ServerEvent ServerSession::greet_reply(std::string_view arg, bool extended) {
   tx_.rollback();  // RFC 5321 §4.1.4: HELO/EHLO resets the state like RSET
   helo_ = std::string(arg);
   extended_ = extended;
-  std::string first = fmt::format("{} Hello {}", cfg_.hostname, helo_);
+  // Echo at most a domain's worth (255, RFC 5321 §4.5.3.1.2) so the reply line stays within
+  // the 512-octet limit of §4.5.3.1.5 whatever the client sent (found by fuzz_smtp_server).
+  std::string first = fmt::format("{} Hello {}", cfg_.hostname, sanitize(helo_, kMaxDomain));
   if (!cfg_.client_address.empty()) first += fmt::format(" [{}]", cfg_.client_address);
   // RFC 2034 §3: no enhanced status codes on the EHLO/HELO response.
   Reply r{250, "", std::move(first)};

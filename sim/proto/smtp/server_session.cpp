@@ -157,6 +157,9 @@ ServerEvent ServerSession::next_event() {
     if (state_ == ServerState::Data) {
       ServerEvent ev = process_data();
       if (std::holds_alternative<se::NeedData>(ev)) {
+        // The message was refused at the final "." (finish_data replied and left DATA,
+        // perhaps closing on too many errors): go on with what the client pipelined after it.
+        if (state_ != ServerState::Data) continue;
         if (eof_) {
           // Connection lost mid-message: nothing was acknowledged, so nothing is kept.
           tx_.rollback();
@@ -346,12 +349,10 @@ ServerEvent ServerSession::process_data() {
         data_line_too_long_ = true;
         if (part.find('\r') != part.npos) data_bare_cr_ = true;
         if (part.find('\0') != part.npos) data_nul_ = true;
-        if (data_at_line_start_ && data_prev_crlf_ && part.front() == '.') part.remove_prefix(1);
-        if (!data_too_big_ && (max == 0 || tx_.content.size() + part.size() <= max)) {
-          tx_.content.append(part);
-        } else {
-          data_too_big_ = true;
-        }
+        // RFC 5321 §4.5.3.1.6: this line is too long, so the message will be refused at its
+        // end; keep none of it, so an endless line cannot grow the buffer even when there
+        // is no size limit (max_message_size = 0).
+        tx_.content.clear();
         data_line_len_ += take;
         data_at_line_start_ = false;
         in_pos_ += take;
@@ -370,12 +371,20 @@ ServerEvent ServerSession::process_data() {
       return finish_data();
     }
     if (observer_) observer_->on_line_in(content, false);
-    if (data_line_len_ + raw_len + (crlf ? 0 : 1) > kMaxTextLine) data_line_too_long_ = true;
+    // RFC 5321 §4.5.3.1.6: 1000 octets with the CRLF, "not counting the leading dot
+    // duplicated for transparency" -- a legal 1000-octet line starting with "." is 1001 on
+    // the wire.
+    const bool stuffed = line_start && !content.empty() && content.front() == '.';
+    if (data_line_len_ + raw_len + (crlf ? 0 : 1) - (stuffed ? 1 : 0) > kMaxTextLine) {
+      data_line_too_long_ = true;
+    }
     if (!crlf) data_bare_lf_ = true;
     if (std::memchr(content.data(), '\r', content.size())) data_bare_cr_ = true;
     if (std::memchr(content.data(), '\0', content.size())) data_nul_ = true;
-    if (line_start && !content.empty() && content.front() == '.') content.remove_prefix(1);
-    if (!data_too_big_ && (max == 0 || tx_.content.size() + content.size() + 2 <= max)) {
+    if (stuffed) content.remove_prefix(1);
+    if (data_line_too_long_) {
+      tx_.content.clear();  // refused at the end anyway (see above): keep nothing
+    } else if (!data_too_big_ && (max == 0 || tx_.content.size() + content.size() + 2 <= max)) {
       tx_.content.append(content);
       tx_.content.append("\r\n");
     } else {

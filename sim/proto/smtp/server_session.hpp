@@ -121,6 +121,7 @@ class ServerSession {
   bool authenticated() const { return !auth_user_.empty(); }
   const std::string& auth_user() const { return auth_user_; }
   const std::string& helo_name() const { return helo_; }
+  bool used_ehlo() const { return extended_; }  // EHLO rather than HELO (Received: "with")
   bool tls_active() const { return cfg_.tls_active; }
   std::uint64_t messages_accepted() const { return messages_accepted_; }
   // RFC 5321 §4.5.3.2.7: the server waits at least 5 minutes for the next command.
