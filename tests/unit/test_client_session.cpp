@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <functional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -1110,6 +1111,78 @@ TEST(ClientSession, TableIsConsistent) {
   const std::string dot = proto::render_dot(spec, static_cast<int>(ClientState::Rcpt), "MAIL 250");
   EXPECT_NE(dot.find("waiting for the RCPT replies"), std::string::npos);
   EXPECT_NE(dot.find("penwidth"), std::string::npos);
+}
+
+// Random (seeded) server behaviour in every configuration: whatever comes, each move is in
+// the table (enter() throws otherwise), nothing crashes, and EOF always ends in Closed.
+TEST(ClientSession, RandomServersNeverLeaveTheTable) {
+  const std::vector<std::string> pool = {
+      "220 mail.example.com ESMTP\r\n",
+      "250 Ok\r\n",
+      "250 2.1.5 Ok\r\n",
+      "250-mail.example.com\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250-STARTTLS\r\n"
+      "250 AUTH PLAIN LOGIN CRAM-MD5\r\n",
+      "250-mail.example.com\r\n250 AUTH LOGIN\r\n",
+      "334 VXNlcm5hbWU6\r\n",
+      "334 PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\r\n",
+      "334 \r\n",
+      "334 !!\r\n",
+      "235 2.7.0 ok\r\n",
+      "354 go\r\n",
+      "221 bye\r\n",
+      "421 4.3.2 closing\r\n",
+      "450 4.2.0 busy\r\n",
+      "452 4.5.3 too many\r\n",
+      "454 4.7.0 no TLS\r\n",
+      "500 5.5.2 what\r\n",
+      "503 5.5.1 sequence\r\n",
+      "535 5.7.8 no\r\n",
+      "550 5.1.1 no\r\n",
+      "554 5.5.1 no valid recipients\r\n",
+      "garbage\r\n",
+      "250 ok\n",
+      "250-partial",
+  };
+  std::mt19937 rng(20240229);
+  for (int round = 0; round < 3000; ++round) {
+    ClientConfig cfg;
+    cfg.use_ehlo = rng() % 5 != 0;
+    cfg.use_pipelining = rng() % 2 == 0;
+    cfg.tls = static_cast<TlsMode>(rng() % 4);
+    if (rng() % 2) cfg.auth_user = "tim";
+    if (rng() % 3 == 0) cfg.auth_mechanism = static_cast<SaslMechanism>(rng() % 3);
+    cfg.abort_on_refused_recipient = rng() % 4 == 0;
+    Dialog d(cfg);
+    const int messages = static_cast<int>(rng() % 3);
+    for (int i = 0; i < messages; ++i) d.c.send(msg({"a@example.com", "b@example.com"}));
+    bool finished = rng() % 2 == 0;
+    if (finished) d.c.finish();
+    ASSERT_NO_THROW({
+      for (int step = 0; step < 40 && !d.closed; ++step) {
+        const unsigned what = rng() % 100;
+        if (what == 0) {
+          d.c.timeout();
+          d.pump();
+        } else if (what == 1 && !finished && d.c.state() == ClientState::Idle) {
+          d.c.send(msg({"c@example.com"}));
+          d.pump();
+        } else if (what == 2 && d.c.state() == ClientState::Idle) {
+          finished = true;
+          d.c.finish();
+          d.pump();
+        } else if (d.c.state() == ClientState::TlsHandshake) {
+          d.c.tls_established();
+          d.pump();
+        } else {
+          d.feed(pool[rng() % pool.size()]);
+        }
+      }
+      d.eof();
+    }) << "round "
+       << round;
+    EXPECT_TRUE(d.closed) << "round " << round;
+    EXPECT_EQ(d.c.state(), ClientState::Closed);
+  }
 }
 
 TEST(ClientSession, ObserverSeesTransitionsAndLines) {

@@ -5,8 +5,12 @@
 //
 // Trust: the server's replies are untrusted input. Replies are parsed strictly (RFC 5321
 // §4.2: same code on every line, bounded length and line count); anything malformed fails
-// the session rather than being guessed at. After STARTTLS the client discards any bytes the
-// server sent with the 220 (the mirror of CVE-2011-0411).
+// the session rather than being guessed at. A reply only answers a command if the server
+// sent it after the command was written; one that came earlier (or while idle) is
+// unsolicited and fails the session, 421 excepted. After STARTTLS the client discards any
+// bytes the server sent with the 220 (the mirror of CVE-2011-0411). The owner's messages are
+// trusted only as far as send() checks them (no CR/LF in addresses); their text is always
+// sent with CRLF line ends and dot-stuffed, so no content can end the DATA early.
 #pragma once
 
 #include <chrono>
@@ -49,7 +53,7 @@ struct ClientConfig {
 struct OutgoingMessage {
   std::string sender;                   // "" for the null reverse-path <>
   std::vector<std::string> recipients;  // "bob@example.com"
-  std::string content;                  // headers + body; LF or CRLF line ends
+  std::string content;                  // headers + body; CRLF, LF or CR line ends
   bool eight_bit = false;               // BODY=8BITMIME when advertised
 };
 
@@ -64,7 +68,9 @@ struct RecipientResult {
 struct MessageResult {
   std::size_t index = 0;  // order in which send() was called, from 0
   std::vector<RecipientResult> recipients;
-  std::optional<Reply> failure;  // reply that failed the whole message (MAIL, DATA, final .)
+  // reply that failed the whole message (MAIL, DATA, final .); with
+  // abort_on_refused_recipient, the first refusal (the accepted recipients are Temporary)
+  std::optional<Reply> failure;
   bool all_delivered() const;
 };
 
