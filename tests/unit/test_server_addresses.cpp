@@ -268,7 +268,7 @@ TEST(ServerAddresses, BodyParameter) {
   EXPECT_EQ(replies(o.output), (V{"220", "250", "250 2.1.0", "250 2.0.0", "250 2.1.0", "250 2.0.0",
                                   "501 5.5.4", "501 5.5.4"}));
   const auto o2 = check_splits(script({kEhlo, "MAIL FROM:<a@example.net> BODY=8BITMIME\r\n"}, no8));
-  EXPECT_EQ(replies(o2.output).back(), "501 5.5.4");
+  EXPECT_EQ(replies(o2.output).back(), "555 5.5.4");  // not offered: unknown parameter
   EXPECT_EQ(o2.output.find("8BITMIME\r\n"), std::string::npos);
 }
 
@@ -303,4 +303,19 @@ TEST(ServerAddresses, BareLfCommandIsRefused) {
   EXPECT_NE(o.output.find("bare <LF>"), std::string::npos);
 }
 
+}  // namespace
+
+namespace {
+TEST(ServerAddresses, SizeParameterWithoutTheSizeExtensionIs555) {
+  smtpsim::smtp::ServerConfig nosize;
+  nosize.size_extension = false;
+  const auto o = check_splits(script({kEhlo, "MAIL FROM:<a@example.net> SIZE=10\r\n"}, nosize));
+  EXPECT_EQ(replies(o.output).back(), "555 5.5.4");
+  EXPECT_EQ(o.output.find("250-SIZE"), std::string::npos);
+}
+
+TEST(ServerAddresses, BareMailBeforeHeloIsASequencingError) {
+  const auto o = check_splits(script({"MAIL\r\n"}));
+  EXPECT_EQ(replies(o.output).back(), "503 5.5.1");
+}
 }  // namespace

@@ -270,7 +270,7 @@ std::optional<Address> parse_mailbox(std::string_view s) {
 }
 
 ParseResult<MailCommand> parse_mail_from(std::string_view arg, std::uint64_t max_size,
-                                         bool eightbit_advertised) {
+                                         bool eightbit_advertised, bool size_advertised) {
   bool ok = false;
   arg = skip_keyword(arg, "FROM:", ok);
   if (!ok) return Reply{501, "5.5.4", "Syntax: MAIL FROM:<address>"};
@@ -280,7 +280,7 @@ ParseResult<MailCommand> parse_mail_from(std::string_view arg, std::uint64_t max
   MailCommand cmd{std::get<Address>(std::move(path)), {}};
   bool seen_size = false, seen_body = false, seen_auth = false;
   auto err = for_each_param(rest, [&](const Param& p) -> std::optional<Reply> {
-    if (iequals(p.key, "SIZE")) {
+    if (iequals(p.key, "SIZE") && size_advertised) {
       if (seen_size) return Reply{501, "5.5.4", "Duplicate SIZE parameter"};
       seen_size = true;
       std::uint64_t v = 0;
@@ -299,11 +299,13 @@ ParseResult<MailCommand> parse_mail_from(std::string_view arg, std::uint64_t max
       return std::nullopt;
     }
     if (iequals(p.key, "BODY")) {
+      // RFC 6152 §3 / RFC 5321 §4.1.1.11: without 8BITMIME, BODY= is an unknown parameter.
+      if (!eightbit_advertised) return Reply{555, "5.5.4", "Unsupported option: BODY"};
       if (seen_body) return Reply{501, "5.5.4", "Duplicate BODY parameter"};
       seen_body = true;
       if (p.has_value && iequals(p.value, "7BIT")) {
         cmd.params.body = BodyType::SevenBit;
-      } else if (p.has_value && iequals(p.value, "8BITMIME") && eightbit_advertised) {
+      } else if (p.has_value && iequals(p.value, "8BITMIME")) {
         cmd.params.body = BodyType::EightBitMime;
       } else {
         return Reply{501, "5.5.4", "Bad BODY parameter (7BIT or 8BITMIME)"};

@@ -54,8 +54,9 @@ using ParseResult = std::variant<T, Reply>;  // the parsed command, or the reply
 
 // arg is what follows the verb, e.g. "FROM:<a@b> SIZE=10". Lenient only where Postfix is by
 // default and RFC 5321 §4.1.1.3 permits ("MAIL FROM: <a@b>" with a space).
+// SIZE= and BODY= are only parameters when their extension was advertised (else 555).
 ParseResult<MailCommand> parse_mail_from(std::string_view arg, std::uint64_t max_size,
-                                         bool eightbit_advertised);
+                                         bool eightbit_advertised, bool size_advertised = true);
 ParseResult<RcptCommand> parse_rcpt_to(std::string_view arg);
 
 // A bare mailbox "local@domain" (no angle brackets), for VRFY arguments and tests.

@@ -86,7 +86,7 @@ std::optional<Reply> ServerSession::check_mail() const {
 
 ServerEvent ServerSession::cmd_mail(std::string_view arg) {
   auto parsed = parse_mail_from(arg, cfg_.size_extension ? cfg_.max_message_size : 0,
-                                cfg_.eightbitmime);
+                                cfg_.eightbitmime, cfg_.size_extension);
   if (auto* r = std::get_if<Reply>(&parsed)) {
     error_reply(*r);
     return se::NeedData{};

@@ -296,16 +296,16 @@ ServerEvent ServerSession::process_line(std::string_view line) {
     return se::Closed{};
   }
 
+  if ((cmd->flags & CommandSpec::kNeedsHelo) && helo_.empty()) {
+    error_reply(Reply{503, "5.5.1", "Error: send HELO/EHLO first"});
+    return se::NeedData{};
+  }
   if ((cmd->flags & CommandSpec::kNeedsArgument) && arg.empty()) {
     error_reply(Reply{501, "5.5.4", fmt::format("Syntax: {}", cmd->syntax)});
     return se::NeedData{};
   }
   if ((cmd->flags & CommandSpec::kNoArgument) && !arg.empty()) {
     error_reply(Reply{501, "5.5.4", fmt::format("Syntax: {}", cmd->syntax)});
-    return se::NeedData{};
-  }
-  if ((cmd->flags & CommandSpec::kNeedsHelo) && helo_.empty()) {
-    error_reply(Reply{503, "5.5.1", "Error: send HELO/EHLO first"});
     return se::NeedData{};
   }
   if (cfg_.tls_required && !cfg_.tls_active && !(cmd->flags & CommandSpec::kAllowedBeforeTls)) {
