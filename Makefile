@@ -12,8 +12,9 @@ FUZZ_SECONDS ?= 60
 
 .PHONY: run test deps build-release build-asan build-fuzz bench format clean
 
+# Until the graphical view exists, `make run` shows the headless demonstration session.
 run: deps build-release
-	./build/release/app/smtpsim
+	./build/release/app/smtpsim demo
 
 test: deps build-asan build-fuzz
 	cd build/asan && ctest --output-on-failure -j $(JOBS) --timeout 900
