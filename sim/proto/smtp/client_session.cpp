@@ -504,7 +504,9 @@ void ClientSession::on_reply(Reply r) {
     return;
   }
   if (state_ == S::Idle || before_command) {
-    fail(ClientStage::Connection, std::move(r), "unsolicited reply (sent before our command)",
+    fail(ClientStage::Connection, std::move(r),
+         state_ == S::Idle ? "unsolicited reply (no command outstanding)"
+                           : "unsolicited reply (sent before our command)",
          "unsolicited reply", false);
     return;
   }
