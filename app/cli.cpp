@@ -73,7 +73,7 @@ int run_cli(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (app.got_subcommand("smtpd")) {
-    smtpd.crlf = crlf == "always" ? CrlfMode::Always
+    smtpd.crlf = crlf == "always"  ? CrlfMode::Always
                  : crlf == "never" ? CrlfMode::Never
                                    : CrlfMode::Auto;
     return run_smtpd_stdio(smtpd, STDIN_FILENO, STDOUT_FILENO, stderr);

@@ -17,7 +17,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+  return std::strerror(errno);
+}
 
 bool write_all(int fd, const std::string& data) {
   std::size_t done = 0;
@@ -56,9 +58,8 @@ Maildir::Maildir(fs::path root) : root_(std::move(root)) {
   std::error_code ec;
   fs::create_directories(root_, ec);
   if (ec || !fs::is_directory(root_)) {
-    throw std::runtime_error(
-        fmt::format("cannot use '{}' as the maildir root: {}", root_.string(),
-                    ec ? ec.message() : "not a directory"));
+    throw std::runtime_error(fmt::format("cannot use '{}' as the maildir root: {}", root_.string(),
+                                         ec ? ec.message() : "not a directory"));
   }
   if (::access(root_.c_str(), W_OK) != 0) {
     throw std::runtime_error(

@@ -77,7 +77,8 @@ int run_smtpd_stdio(const SmtpdOptions& o, int in_fd, int out_fd, std::FILE* err
   cfg.hostname = o.hostname;
   cfg.max_message_size = o.max_size;
   cfg.max_recipients = o.max_recipients;
-  cfg.bare_line_ends = o.reject_bare_lf ? smtp::BareLineEnds::Reject : smtp::BareLineEnds::Normalize;
+  cfg.bare_line_ends =
+      o.reject_bare_lf ? smtp::BareLineEnds::Reject : smtp::BareLineEnds::Normalize;
   cfg.auth_enabled = true;
   // stdio has no TLS: a learner must be able to try AUTH PLAIN here (the GUI shows why that
   // is dangerous on a network).
@@ -103,8 +104,7 @@ int run_smtpd_stdio(const SmtpdOptions& o, int in_fd, int out_fd, std::FILE* err
                        const smtp::Transaction& tx) -> std::optional<smtp::Reply> {
     ++count;
     const std::string id = fmt::format("{:X}{:04X}", now_unix(), count);
-    const std::string proto = mail::with_protocol(s.used_ehlo(), s.tls_active(),
-                                                  s.authenticated());
+    const std::string proto = mail::with_protocol(s.used_ehlo(), s.tls_active(), s.authenticated());
     if (!maildir) {
       std::string rcpts;
       for (const auto& r : tx.recipients) rcpts += (rcpts.empty() ? "" : ",") + r.path();

@@ -16,7 +16,7 @@ enum class CrlfMode { Auto, Always, Never };  // Auto: translate LF to CRLF when
 struct SmtpdOptions {
   std::string hostname = "mail.example.com";
   std::vector<std::string> domains{"example.com"};
-  std::vector<std::string> mailboxes;                         // empty: any local part
+  std::vector<std::string> mailboxes;                        // empty: any local part
   std::vector<std::string> users{"alice:alice", "bob:bob"};  // USER:PASS for AUTH
   std::optional<std::string> maildir;
   bool submission = false;

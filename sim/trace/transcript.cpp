@@ -11,10 +11,18 @@ std::string Transcript::render() const {
   std::string out;
   for (const auto& l : lines_) {
     switch (l.kind) {
-      case LineKind::Info: out += "=== "; break;
-      case LineKind::Error: out += "*** "; break;
-      case LineKind::Sent: out += l.tls ? " ~> " : " -> "; break;
-      case LineKind::Received: out += l.tls ? "<~  " : "<-  "; break;
+      case LineKind::Info:
+        out += "=== ";
+        break;
+      case LineKind::Error:
+        out += "*** ";
+        break;
+      case LineKind::Sent:
+        out += l.tls ? " ~> " : " -> ";
+        break;
+      case LineKind::Received:
+        out += l.tls ? "<~  " : "<-  ";
+        break;
     }
     // Control characters would corrupt the transcript (and a terminal): show them escaped.
     for (char c : l.text) {

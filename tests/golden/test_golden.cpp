@@ -68,11 +68,16 @@ struct Pair {
   smtp::PairResult run() { return smtp::run_session_pair(client, server, policy); }
 };
 
-const std::vector<std::string> kD1Client = {
-    "EHLO bar.com",          "MAIL FROM:<Smith@bar.com>", "RCPT TO:<Jones@foo.com>",
-    "RCPT TO:<Green@foo.com>", "RCPT TO:<Brown@foo.com>", "DATA",
-    "Blah blah blah...",     "...etc. etc. etc.",         ".",
-    "QUIT"};
+const std::vector<std::string> kD1Client = {"EHLO bar.com",
+                                            "MAIL FROM:<Smith@bar.com>",
+                                            "RCPT TO:<Jones@foo.com>",
+                                            "RCPT TO:<Green@foo.com>",
+                                            "RCPT TO:<Brown@foo.com>",
+                                            "DATA",
+                                            "Blah blah blah...",
+                                            "...etc. etc. etc.",
+                                            ".",
+                                            "QUIT"};
 
 TEST(Golden, Rfc5321AppendixD1TypicalTransaction) {
   smtp::ClientConfig c;
@@ -109,8 +114,8 @@ TEST(Golden, Rfc5321AppendixD2AbortedTransaction) {
   EXPECT_TRUE(p.stored.empty());
   EXPECT_EQ(client_lines(p.transcript),
             (std::vector<std::string>{"EHLO bar.com", "MAIL FROM:<Smith@bar.com>",
-                                      "RCPT TO:<Jones@foo.com>", "RCPT TO:<Green@foo.com>",
-                                      "RSET", "QUIT"}));
+                                      "RCPT TO:<Jones@foo.com>", "RCPT TO:<Green@foo.com>", "RSET",
+                                      "QUIT"}));
   expect_golden("rfc5321_d2_aborted", p.transcript.render());
 }
 
@@ -164,7 +169,8 @@ TEST(Golden, Rfc5321AppendixD3RelayedMail) {
   Pair p(rfc_server("xyz.com"), c2);
   p.policy.local_domains = {"xyz.com"};
   p.client.set_observer(&all);
-  p.client.send({relayed[0].sender.str(), {relayed[0].recipients[0].str()},
+  p.client.send({relayed[0].sender.str(),
+                 {relayed[0].recipients[0].str()},
                  mail::received_header(hop) + relayed[0].content});
   auto r2 = p.run();
   ASSERT_FALSE(r2.failure);
@@ -186,9 +192,13 @@ class VrfyPolicy : public smtp::StaticPolicy {
 };
 
 TEST(Golden, Rfc5321AppendixD4VerifyingAndSending) {
-  const std::vector<std::string> typed = {
-      "EHLO bar.com", "VRFY Crispin", "MAIL FROM:<EAK@bar.com>", "RCPT TO:<Admin.MRC@foo.com>",
-      "DATA", "Blah blah blah...\r\n..etc. etc. etc.\r\n.", "QUIT"};
+  const std::vector<std::string> typed = {"EHLO bar.com",
+                                          "VRFY Crispin",
+                                          "MAIL FROM:<EAK@bar.com>",
+                                          "RCPT TO:<Admin.MRC@foo.com>",
+                                          "DATA",
+                                          "Blah blah blah...\r\n..etc. etc. etc.\r\n.",
+                                          "QUIT"};
   smtp::ServerSession server(rfc_server("foo.com"));
   VrfyPolicy policy;
   policy.local_domains = {"foo.com"};
@@ -248,11 +258,10 @@ TEST(Golden, Seed002ExampleDialogue) {
   ASSERT_FALSE(r.failure);
   ASSERT_EQ(p.stored.size(), 1u);
   EXPECT_EQ(client_lines(p.transcript),
-            (std::vector<std::string>{"HELO mail.example.net", "MAIL FROM:<alice@example.net>",
-                                      "RCPT TO:<bob@example.com>", "DATA",
-                                      "Date: Fri, 06 May 2025 12:23:20 +0000",
-                                      "Subject: Re: The Cake", "",
-                                      "Do not forget to bring the cake!", "", ".", "QUIT"}));
+            (std::vector<std::string>{
+                "HELO mail.example.net", "MAIL FROM:<alice@example.net>",
+                "RCPT TO:<bob@example.com>", "DATA", "Date: Fri, 06 May 2025 12:23:20 +0000",
+                "Subject: Re: The Cake", "", "Do not forget to bring the cake!", "", ".", "QUIT"}));
   expect_golden("seed002_dialogue", p.transcript.render());
 }
 

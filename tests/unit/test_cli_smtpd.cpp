@@ -75,8 +75,9 @@ TEST_F(Cli, BareLfWithoutTranslationIsRefusedNotGuessed) {
 }
 
 TEST_F(Cli, WithoutMaildirEachAcceptedMessageIsOneLineOnStderr) {
-  const auto r = run("smtpd --stdio",
-                     "EHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<Postmaster>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n");
+  const auto r =
+      run("smtpd --stdio",
+          "EHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<Postmaster>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n");
   EXPECT_EQ(r.status, 0);
   EXPECT_NE(r.err.find("accepted message"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("from <> to <Postmaster>"), std::string::npos) << r.err;

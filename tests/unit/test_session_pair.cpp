@@ -15,7 +15,6 @@ struct Stored {
   std::string content;
 };
 
-
 struct PairFixture {
   ServerSession server;
   StaticPolicy policy;
@@ -84,7 +83,8 @@ OutgoingMessage msg(std::string from, std::vector<std::string> to, std::string b
 
 TEST(SessionPair, PipelinedGroupIsOneWrite) {
   PairFixture p({}, {});
-  p.client.send(msg("a@example.org", {"b@example.com", "c@example.com"}, "Subject: x\r\n\r\nx\r\n"));
+  p.client.send(
+      msg("a@example.org", {"b@example.com", "c@example.com"}, "Subject: x\r\n\r\nx\r\n"));
   const auto r = p.run_logging_chunks();
   ASSERT_FALSE(r.failure) << r.failure->reason;
   ASSERT_EQ(p.stored.size(), 1u);
@@ -145,8 +145,8 @@ TEST(SessionPair, ContentRoundTripsExactlyWhateverItsLineEnds) {
 TEST(SessionPair, MixedRecipientOutcomesAreReportedPerRecipient) {
   PairFixture p({}, {});
   p.policy.mailboxes = {"bob@example.com"};
-  p.client.send(msg("a@example.org", {"bob@example.com", "nobody@example.com", "x@example.net"},
-                    "x\r\n"));
+  p.client.send(
+      msg("a@example.org", {"bob@example.com", "nobody@example.com", "x@example.net"}, "x\r\n"));
   const auto r = p.run_logging_chunks();
   ASSERT_EQ(r.messages.size(), 1u);
   const auto& rr = r.messages[0].recipients;

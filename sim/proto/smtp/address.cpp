@@ -2,8 +2,8 @@
 // §4.5.3.1. Each failure maps to the reply a server sends (RFC 3463 codes).
 #include "sim/proto/smtp/address.hpp"
 
-#include <charconv>
 #include <fmt/format.h>
+#include <charconv>
 
 #include "sim/proto/smtp/text.hpp"
 
@@ -11,17 +11,39 @@ namespace smtpsim::smtp {
 
 namespace {
 
-bool is_alpha(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_let_dig(char c) { return is_alpha(c) || is_digit(c); }
+bool is_alpha(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_let_dig(char c) {
+  return is_alpha(c) || is_digit(c);
+}
 
 // atext, RFC 5322 §3.2.3
 bool is_atext(char c) {
   if (is_let_dig(c)) return true;
   switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '/': case '=': case '?': case '^': case '_': case '`': case '{':
-    case '|': case '}': case '~':
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '/':
+    case '=':
+    case '?':
+    case '^':
+    case '_':
+    case '`':
+    case '{':
+    case '|':
+    case '}':
+    case '~':
       return true;
     default:
       return false;
@@ -81,7 +103,8 @@ bool valid_ipv6(std::string_view s) {
   if (s.size() < 2 || s.size() > 45) return false;
   int colons = 0;
   for (char c : s) {
-    if (c == ':') ++colons;
+    if (c == ':')
+      ++colons;
     else if (!(is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '.'))
       return false;
   }
@@ -126,8 +149,10 @@ ParseResult<Address> parse_path(std::string_view s, Side side, std::string_view&
   for (; i < s.size(); ++i) {
     const char c = s[i];
     if (quoted) {
-      if (c == '\\' && i + 1 < s.size()) ++i;
-      else if (c == '"') quoted = false;
+      if (c == '\\' && i + 1 < s.size())
+        ++i;
+      else if (c == '"')
+        quoted = false;
     } else if (c == '"') {
       quoted = true;
     } else if (c == '>') {
@@ -155,8 +180,10 @@ ParseResult<Address> parse_path(std::string_view s, Side side, std::string_view&
   for (std::size_t k = 0; k < inner.size(); ++k) {
     const char c = inner[k];
     if (quoted) {
-      if (c == '\\' && k + 1 < inner.size()) ++k;
-      else if (c == '"') quoted = false;
+      if (c == '\\' && k + 1 < inner.size())
+        ++k;
+      else if (c == '"')
+        quoted = false;
     } else if (c == '"') {
       quoted = true;
     } else if (c == '@') {
@@ -172,8 +199,7 @@ ParseResult<Address> parse_path(std::string_view s, Side side, std::string_view&
   std::string_view local = inner.substr(0, at);
   std::string_view domain = inner.substr(at + 1);
   if (local.empty() || domain.empty()) return syntax_error(side);
-  const bool local_ok =
-      local.front() == '"' ? valid_quoted_string(local) : valid_dot_string(local);
+  const bool local_ok = local.front() == '"' ? valid_quoted_string(local) : valid_dot_string(local);
   if (!local_ok) return syntax_error(side);
   if (local.size() > kMaxLocalPart) {
     return Reply{501, "5.1.3", fmt::format("Local part too long (limit {})", kMaxLocalPart)};
@@ -195,8 +221,7 @@ struct Param {
 
 std::optional<Param> split_param(std::string_view p) {
   const auto eq = p.find('=');
-  Param out{p.substr(0, eq), eq == p.npos ? std::string_view{} : p.substr(eq + 1),
-            eq != p.npos};
+  Param out{p.substr(0, eq), eq == p.npos ? std::string_view{} : p.substr(eq + 1), eq != p.npos};
   if (out.key.empty() || !is_let_dig(out.key.front())) return std::nullopt;
   for (char c : out.key)
     if (!is_let_dig(c) && c != '-') return std::nullopt;
@@ -239,7 +264,9 @@ std::string_view skip_keyword(std::string_view arg, std::string_view kw, bool& o
 
 }  // namespace
 
-bool Address::is_postmaster() const { return iequals(local, "postmaster"); }
+bool Address::is_postmaster() const {
+  return iequals(local, "postmaster");
+}
 
 std::string Address::str() const {
   if (domain.empty()) return local;

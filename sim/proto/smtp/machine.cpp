@@ -31,8 +31,9 @@ std::string dot_escape(std::string_view s) {
 }  // namespace
 
 std::string render_dot(const MachineSpec& spec, int current, std::string_view last_trigger) {
-  std::string out = fmt::format("digraph \"{}\" {{\n  rankdir=LR;\n  node [shape=box, style=rounded];\n",
-                                dot_escape(spec.name));
+  std::string out =
+      fmt::format("digraph \"{}\" {{\n  rankdir=LR;\n  node [shape=box, style=rounded];\n",
+                  dot_escape(spec.name));
   for (const auto& s : spec.states) {
     out += fmt::format("  s{} [label=\"{}\\n{}\"{}];\n", s.id, dot_escape(s.name),
                        dot_escape(s.caption),

@@ -12,8 +12,8 @@
 namespace smtpsim::smtp {
 
 struct Reply {
-  int code = 0;              // 211..554
-  std::string enhanced;      // "2.1.0", empty when not used (greeting, EHLO, RFC 2034 §3)
+  int code = 0;          // 211..554
+  std::string enhanced;  // "2.1.0", empty when not used (greeting, EHLO, RFC 2034 §3)
   std::vector<std::string> lines;
 
   Reply() = default;

@@ -26,8 +26,8 @@ std::optional<std::string> base64_decode(std::string_view b64) {
   std::size_t pad = 0;
   for (std::size_t i = 0; i < b64.size(); ++i) {
     const char c = b64[i];
-    const bool alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                       (c >= '0' && c <= '9') || c == '+' || c == '/';
+    const bool alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                       c == '+' || c == '/';
     if (c == '=') {
       if (i + 2 < b64.size()) return std::nullopt;  // '=' only in the last two places
       ++pad;
@@ -47,9 +47,12 @@ std::optional<std::string> base64_decode(std::string_view b64) {
 
 std::string_view mechanism_name(SaslMechanism m) {
   switch (m) {
-    case SaslMechanism::Plain: return "PLAIN";
-    case SaslMechanism::Login: return "LOGIN";
-    case SaslMechanism::CramMd5: return "CRAM-MD5";
+    case SaslMechanism::Plain:
+      return "PLAIN";
+    case SaslMechanism::Login:
+      return "LOGIN";
+    case SaslMechanism::CramMd5:
+      return "CRAM-MD5";
   }
   return "PLAIN";
 }

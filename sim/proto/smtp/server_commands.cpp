@@ -31,7 +31,9 @@ const C kCommands[] = {
 // clang-format on
 }  // namespace
 
-std::span<const C> ServerSession::command_table() { return kCommands; }
+std::span<const C> ServerSession::command_table() {
+  return kCommands;
+}
 
 ServerEvent ServerSession::greet_reply(std::string_view arg, bool extended) {
   // RFC 5321 §4.1.1.1: the argument is a domain or an address literal. Like Postfix we take
@@ -39,7 +41,8 @@ ServerEvent ServerSession::greet_reply(std::string_view arg, bool extended) {
   for (char c : arg) {
     const auto u = static_cast<unsigned char>(c);
     if (u <= 32 || u >= 127) {
-      error_reply(Reply{501, "5.5.4", fmt::format("Syntax: {} hostname", extended ? "EHLO" : "HELO")});
+      error_reply(
+          Reply{501, "5.5.4", fmt::format("Syntax: {} hostname", extended ? "EHLO" : "HELO")});
       return se::NeedData{};
     }
   }
@@ -71,8 +74,12 @@ ServerEvent ServerSession::greet_reply(std::string_view arg, bool extended) {
   return se::NeedData{};
 }
 
-ServerEvent ServerSession::cmd_helo(std::string_view arg) { return greet_reply(arg, false); }
-ServerEvent ServerSession::cmd_ehlo(std::string_view arg) { return greet_reply(arg, true); }
+ServerEvent ServerSession::cmd_helo(std::string_view arg) {
+  return greet_reply(arg, false);
+}
+ServerEvent ServerSession::cmd_ehlo(std::string_view arg) {
+  return greet_reply(arg, true);
+}
 
 std::optional<Reply> ServerSession::check_mail() const {
   if (state_ == ServerState::Mail || state_ == ServerState::Rcpt) {
@@ -214,8 +221,9 @@ bool ServerSession::mechanism_allowed_now(SaslMechanism m) const {
 
 ServerEvent ServerSession::cmd_auth(std::string_view arg) {
   if (!cfg_.auth_enabled || !extended_) {
-    error_reply(Reply{503, "5.5.1", cfg_.auth_enabled ? "Error: send EHLO first (AUTH is an ESMTP extension)"
-                                                      : "Error: authentication not enabled"});
+    error_reply(Reply{503, "5.5.1",
+                      cfg_.auth_enabled ? "Error: send EHLO first (AUTH is an ESMTP extension)"
+                                        : "Error: authentication not enabled"});
     return se::NeedData{};
   }
   if (authenticated()) {

@@ -44,14 +44,14 @@ Decision StaticPolicy::rcpt_to(const ServerSession& s, const se::RcptTo& r) {
   if (a.is_bare_postmaster()) return Decision::yes();
   if (a.domain.front() == '[' || !is_local_domain(a.domain)) {
     if (relay_when_authenticated && s.authenticated()) return Decision::yes();
-    return Decision::no(Reply{554, "5.7.1",
-                              fmt::format("<{}>: Relay access denied", sanitize(a.str(), 300))});
+    return Decision::no(
+        Reply{554, "5.7.1", fmt::format("<{}>: Relay access denied", sanitize(a.str(), 300))});
   }
   if (a.is_postmaster() || mailboxes.empty()) return Decision::yes();
   if (mailboxes.count(to_lower(a.str())) > 0) return Decision::yes();
-  return Decision::no(Reply{550, "5.1.1",
-                            fmt::format("<{}>: Recipient address rejected: User unknown",
-                                        sanitize(a.str(), 300))});
+  return Decision::no(
+      Reply{550, "5.1.1",
+            fmt::format("<{}>: Recipient address rejected: User unknown", sanitize(a.str(), 300))});
 }
 
 Decision StaticPolicy::auth(const ServerSession&, const se::Auth& a) {

@@ -43,7 +43,7 @@ ServerEvent drive(ServerSession& session, ServerPolicy& policy);
 class StaticPolicy : public ServerPolicy {
  public:
   std::set<std::string> local_domains{"example.com"};  // lower case
-  std::set<std::string> mailboxes;  // lower case "user@domain"; empty: any local part
+  std::set<std::string> mailboxes;           // lower case "user@domain"; empty: any local part
   std::map<std::string, std::string> users;  // user -> password
   bool relay_when_authenticated = true;
   // Returns the reply for the accepted message, or nullopt to refuse with 451 (local error).

@@ -15,9 +15,9 @@ namespace smtpsim::smtp {
 namespace se = server_event;
 
 namespace {
-constexpr std::size_t kMaxCommandLine = 512;   // RFC 5321 §4.5.3.1.4, CRLF included
-constexpr std::size_t kMaxAuthLine = 12288;    // RFC 4954 §4
-constexpr std::size_t kMaxTextLine = 1000;     // RFC 5321 §4.5.3.1.6, CRLF included
+constexpr std::size_t kMaxCommandLine = 512;  // RFC 5321 §4.5.3.1.4, CRLF included
+constexpr std::size_t kMaxAuthLine = 12288;   // RFC 4954 §4
+constexpr std::size_t kMaxTextLine = 1000;    // RFC 5321 §4.5.3.1.6, CRLF included
 }  // namespace
 
 bool se::Auth::password_matches(std::string_view secret) const {
@@ -40,9 +40,9 @@ void ServerSession::enter(ServerState to, std::string_view trigger) {
   const auto& spec = server_machine_spec();
   const int from = static_cast<int>(state_);
   if (!spec.allows(from, static_cast<int>(to), trigger)) {
-    throw std::logic_error(fmt::format("SMTP server: transition {} -> {} on '{}' is not in the table",
-                                       spec.state(from).name,
-                                       spec.state(static_cast<int>(to)).name, trigger));
+    throw std::logic_error(
+        fmt::format("SMTP server: transition {} -> {} on '{}' is not in the table",
+                    spec.state(from).name, spec.state(static_cast<int>(to)).name, trigger));
   }
   state_ = to;
   if (observer_) observer_->on_transition(spec, from, static_cast<int>(to), trigger);
@@ -112,7 +112,9 @@ void ServerSession::receive(std::string_view bytes) {
   in_.append(bytes);
 }
 
-void ServerSession::receive_eof() { eof_ = true; }
+void ServerSession::receive_eof() {
+  eof_ = true;
+}
 
 void ServerSession::tls_established() {
   if (!start_tls_pending_) return;
@@ -248,8 +250,9 @@ ServerEvent ServerSession::process_line(std::string_view line) {
 
   if (spoke_early_) {
     spoke_early_ = false;
-    close_with(Reply{554, "5.5.0", "Error: SMTP protocol synchronization (talked before the greeting)"},
-               "554 protocol synchronization");
+    close_with(
+        Reply{554, "5.5.0", "Error: SMTP protocol synchronization (talked before the greeting)"},
+        "554 protocol synchronization");
     return se::Closed{};
   }
 
@@ -272,8 +275,8 @@ ServerEvent ServerSession::process_line(std::string_view line) {
     }
   }
   if (!cmd) {
-    static constexpr std::string_view kObsolete[] = {"SEND", "SOML", "SAML", "TURN", "ETRN",
-                                                     "ATRN", "BDAT", "VERB"};
+    static constexpr std::string_view kObsolete[] = {"SEND", "SOML", "SAML", "TURN",
+                                                     "ETRN", "ATRN", "BDAT", "VERB"};
     for (auto o : kObsolete) {
       if (iequals(verb, o)) {
         error_reply(Reply{502, "5.5.1", fmt::format("Error: command not implemented: {}", o)});
@@ -455,7 +458,8 @@ void ServerSession::accept(std::optional<Reply> r) {
     }
     case Pending::Vrfy:
       reply(r ? *r
-              : Reply{252, "2.0.0", "Cannot VRFY user, but will accept message and attempt delivery"});
+              : Reply{252, "2.0.0",
+                      "Cannot VRFY user, but will accept message and attempt delivery"});
       return;
     case Pending::Message: {
       ++messages_accepted_;

@@ -33,8 +33,8 @@ enum class BareLineEnds {
 
 struct ServerConfig {
   std::string hostname = "mail.example.com";
-  std::string greeting = "ESMTP smtpsim";  // "220 <hostname> <greeting>"
-  std::string client_address;              // echoed in the HELO/EHLO reply: "[192.0.2.67]"
+  std::string greeting = "ESMTP smtpsim";       // "220 <hostname> <greeting>"
+  std::string client_address;                   // echoed in the HELO/EHLO reply: "[192.0.2.67]"
   std::uint64_t max_message_size = 10'240'000;  // Postfix message_size_limit; 0 = none
   std::size_t max_recipients = 1000;            // Postfix smtpd_recipient_limit (RFC: >= 100)
   int max_errors = 20;                          // Postfix smtpd_hard_error_limit
@@ -45,7 +45,7 @@ struct ServerConfig {
   bool starttls_available = false;  // the driver can run TLS on this connection
   bool tls_active = false;          // already encrypted (implicit TLS, port 465)
   bool auth_enabled = false;
-  bool auth_required = false;          // submission (RFC 6409 §4.3): MAIL without AUTH -> 530
+  bool auth_required = false;            // submission (RFC 6409 §4.3): MAIL without AUTH -> 530
   bool plaintext_auth_needs_tls = true;  // PLAIN/LOGIN only inside TLS (538 5.7.11)
   bool tls_required = false;             // everything but EHLO/STARTTLS/NOOP/RSET/QUIT -> 530
   bool enforce_sync = true;  // RFC 2920 group rules; violators get 554 5.5.0 and are dropped
@@ -72,8 +72,8 @@ struct RcptTo {
 struct Auth {
   SaslMechanism mechanism;
   std::string authzid, user;
-  std::string password;              // PLAIN and LOGIN
-  std::string challenge, digest;     // CRAM-MD5
+  std::string password;           // PLAIN and LOGIN
+  std::string challenge, digest;  // CRAM-MD5
   bool password_matches(std::string_view secret) const;
 };
 struct Vrfy {
@@ -214,11 +214,11 @@ class ServerSession {
 // The command table row (DESIGN.md idea 2): verb, flags, check, proceed, help text.
 struct ServerSession::CommandSpec {
   enum Flags : unsigned {
-    kNeedsHelo = 1u << 0,        // 503 before HELO/EHLO
-    kAllowedBeforeTls = 1u << 1, // allowed when tls_required and TLS is not yet active
-    kPipelinable = 1u << 2,      // RFC 2920 §3.1: may appear inside a pipelined group
-    kNoArgument = 1u << 3,       // 501 if an argument is given
-    kNeedsArgument = 1u << 4,    // 501 if none is given
+    kNeedsHelo = 1u << 0,         // 503 before HELO/EHLO
+    kAllowedBeforeTls = 1u << 1,  // allowed when tls_required and TLS is not yet active
+    kPipelinable = 1u << 2,       // RFC 2920 §3.1: may appear inside a pipelined group
+    kNoArgument = 1u << 3,        // 501 if an argument is given
+    kNeedsArgument = 1u << 4,     // 501 if none is given
   };
   std::string_view verb;
   unsigned flags;

@@ -6,7 +6,9 @@ namespace smtpsim::smtp {
 
 namespace {
 using S = ServerState;
-constexpr int I(S s) { return static_cast<int>(s); }
+constexpr int I(S s) {
+  return static_cast<int>(s);
+}
 
 constexpr proto::StateInfo kStates[] = {
     {I(S::Connect), "CONNECT", "connected, greeting not sent"},
@@ -83,6 +85,8 @@ constexpr proto::TransitionRule kTransitions[] = {
 const proto::MachineSpec kSpec{"SMTP server", kStates, kTransitions};
 }  // namespace
 
-const proto::MachineSpec& server_machine_spec() { return kSpec; }
+const proto::MachineSpec& server_machine_spec() {
+  return kSpec;
+}
 
 }  // namespace smtpsim::smtp

@@ -7,8 +7,12 @@
 
 namespace smtpsim::smtp {
 
-inline char ascii_upper(char c) { return (c >= 'a' && c <= 'z') ? char(c - 32) : c; }
-inline char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c + 32) : c; }
+inline char ascii_upper(char c) {
+  return (c >= 'a' && c <= 'z') ? char(c - 32) : c;
+}
+inline char ascii_lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? char(c + 32) : c;
+}
 
 inline bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;

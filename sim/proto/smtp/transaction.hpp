@@ -10,7 +10,7 @@
 namespace smtpsim::smtp {
 
 struct Transaction {
-  Address sender;      // null path for bounces
+  Address sender;  // null path for bounces
   MailParams params;
   std::vector<Address> recipients;
   std::string content;  // message as received, dot-unstuffed, CRLF line ends, no final "."
