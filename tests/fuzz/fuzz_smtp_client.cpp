@@ -188,10 +188,9 @@ struct Run {
   std::size_t rcpts = 0;  // RCPT commands for it
   std::size_t dones = 0;  // MessageDone events
   bool failed = false, closed = false, finished = false, more_sent = false;
-  std::size_t hello_count = 0;
   std::size_t extra_failures = 0;  // Failed events after the first
 
-  Run(const std::uint8_t* d)
+  explicit Run(const std::uint8_t* d)
       : cfg(make_config(d[0], d[1])),
         client(cfg),
         eight_bit(d[1] & 0x02),
@@ -257,7 +256,6 @@ struct Run {
       FUZZ_CHECK(line[0] == 'H' || cfg.use_ehlo, "EHLO although use_ehlo is false");
       FUZZ_CHECK(last == Last::None || last == Last::Hello || last == Last::StartTls,
                  "HELO/EHLO out of place", line);
-      ++hello_count;
       last = Last::Hello;
     } else if (line == "STARTTLS") {
       FUZZ_CHECK(

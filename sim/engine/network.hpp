@@ -1,0 +1,134 @@
+// Hosts, links and virtual TCP connections (and datagrams for DNS) over the event queue.
+// Every host hangs off one shared backbone by an uplink with a one-way latency; a path's
+// latency is the sum of both uplinks. Faults are plain calls (host down/up, service
+// down/up, uplink cut/restored, latency change) so scripts, the GUI and tests use the same.
+//
+// Semantics (what a learner sees): a connection to a host that is down, or to a port with no
+// running service, is refused (RST after one round trip); a connection over a cut uplink
+// gets no answer and times out. Bytes arrive after the path latency, in order. Taking a host
+// down resets its connections; cutting an uplink silently drops what is in flight.
+// Trusts its callers (the nodes); checks its own invariants (ordering, ids) and throws.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/engine/event_queue.hpp"
+#include "sim/trace/sink.hpp"
+
+namespace smtpsim::engine {
+
+using HostId = int;
+using ConnId = std::uint64_t;
+
+enum class ConnectError { Refused, Timeout };
+enum class Side { Client, Server };
+
+// One end of a virtual TCP connection.
+class ConnectionHandler {
+ public:
+  virtual ~ConnectionHandler() = default;
+  virtual void on_connected(ConnId) {}                 // client end: handshake done
+  virtual void on_failed(ConnId, ConnectError) {}      // client end: never established
+  virtual void on_data(ConnId, std::string_view) = 0;  // bytes from the peer
+  virtual void on_closed(ConnId) = 0;                  // peer closed, or reset
+};
+
+// A service listening on a port: returns the handler for a new server end (owned by the
+// listener, valid until its on_closed()).
+class Listener {
+ public:
+  virtual ~Listener() = default;
+  virtual ConnectionHandler* accept(ConnId id, HostId from) = 0;
+};
+
+class DatagramHandler {
+ public:
+  virtual ~DatagramHandler() = default;
+  virtual void on_datagram(HostId from, std::uint16_t from_port, std::string bytes) = 0;
+};
+
+class Network {
+ public:
+  Network(EventQueue& queue, trace::Sink& sink) : q_(queue), sink_(sink) {}
+
+  HostId add_host(std::string name, std::string address, SimTime uplink_latency);
+  HostId find(std::string_view name_or_address) const;  // -1 when unknown
+  std::size_t host_count() const { return hosts_.size(); }
+  const std::string& name(HostId h) const { return hosts_.at(h).name; }
+  const std::string& address(HostId h) const { return hosts_.at(h).address; }
+  bool host_up(HostId h) const { return hosts_.at(h).up; }
+  bool link_up(HostId h) const { return hosts_.at(h).link_up; }
+  SimTime latency(HostId a, HostId b) const;
+
+  void listen(HostId h, std::uint16_t port, Listener* listener, std::string proto);
+  void bind_datagram(HostId h, std::uint16_t port, DatagramHandler* handler);
+  bool service_up(HostId h, std::uint16_t port) const;
+  std::vector<std::uint16_t> ports(HostId h) const;
+
+  // Faults (each traced).
+  void set_host_up(HostId h, bool up);
+  void set_service_up(HostId h, std::uint16_t port, bool up);
+  void set_link_up(HostId h, bool up);
+  void set_latency(HostId h, SimTime latency);
+
+  // Opens a connection; the client handler hears on_connected or on_failed later.
+  ConnId connect(HostId from, HostId to, std::uint16_t port, ConnectionHandler* client);
+  void send(ConnId id, Side from, std::string bytes);
+  // Orderly close from one side: the peer's on_closed after the path latency.
+  void close(ConnId id, Side side);
+  void send_datagram(HostId from, std::uint16_t from_port, HostId to, std::uint16_t port,
+                     std::string bytes);
+
+  bool is_open(ConnId id) const;
+  HostId client_host(ConnId id) const { return conns_.at(id).client_host; }
+  HostId server_host(ConnId id) const { return conns_.at(id).server_host; }
+  std::uint16_t port(ConnId id) const { return conns_.at(id).port; }
+  std::size_t open_connections() const;
+
+  SimTime connect_timeout = 30 * kSecond;  // Postfix smtp_connect_timeout
+
+  EventQueue& queue() { return q_; }
+  trace::Sink& sink() { return sink_; }
+  void trace(trace::Event e);
+
+ private:
+  struct Service {
+    Listener* listener = nullptr;
+    DatagramHandler* datagram = nullptr;
+    std::string proto;
+    bool up = true;
+  };
+  struct Host {
+    std::string name, address;
+    SimTime latency;
+    bool up = true, link_up = true;
+    std::map<std::uint16_t, Service> services;
+  };
+  struct Conn {
+    HostId client_host, server_host;
+    std::uint16_t port;
+    ConnectionHandler* client = nullptr;
+    ConnectionHandler* server = nullptr;
+    bool established = false;
+    bool client_open = true, server_open = true;  // each end still wants to hear
+    SimTime last_arrival[2] = {0, 0};  // keeps each direction in order if latency changes
+  };
+  bool reachable(HostId a, HostId b) const;
+  void reset(ConnId id);
+  void deliver_later(ConnId id, Side to, std::string bytes);
+  void finish_if_closed(ConnId id);
+
+  EventQueue& q_;
+  trace::Sink& sink_;
+  std::vector<Host> hosts_;
+  std::map<ConnId, Conn> conns_;
+  ConnId next_conn_ = 1;
+};
+
+}  // namespace smtpsim::engine

@@ -1,0 +1,36 @@
+// The MDA role: final delivery into the mail store (the seeds' "mailbox"). It adds
+// Return-Path: at delivery (RFC 5321 §4.4) and answers the MTA's questions at RCPT time
+// (does this user exist? is the mailbox full?). Trusts the MTA for the envelope.
+#pragma once
+
+#include <set>
+#include <string>
+
+#include "sim/nodes/mail_store.hpp"
+#include "sim/nodes/world.hpp"
+
+namespace smtpsim::nodes {
+
+class Mda {
+ public:
+  Mda(World& world, engine::HostId host, std::set<std::string> domains);
+
+  MailStore& store() { return store_; }
+  const MailStore& store() const { return store_; }
+  const std::set<std::string>& domains() const { return domains_; }
+  bool serves(const std::string& domain) const;
+  // "bob@example.com" -> "bob" when the domain is ours and the user exists; "" otherwise.
+  std::string user_for(const std::string& address) const;
+  StoreResult check(const std::string& address, std::size_t size) const;
+  // Stores one copy; traces Delivered (or nothing when refused: the MTA traces that).
+  StoreResult deliver(const std::string& address, const std::string& sender,
+                      const std::string& content, const std::string& queue_id);
+
+ private:
+  World& world_;
+  engine::HostId host_;
+  std::set<std::string> domains_;
+  MailStore store_;
+};
+
+}  // namespace smtpsim::nodes

@@ -1,0 +1,430 @@
+// The MTA: inbound policy, queue, delivery rounds, retry and bounce.
+#include "sim/nodes/mta.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "sim/proto/mail/dsn.hpp"
+#include "sim/proto/mail/headers.hpp"
+#include "sim/proto/smtp/text.hpp"
+
+namespace smtpsim::nodes {
+
+using trace::EventKind;
+using State = QueuedRecipient::State;
+
+namespace {
+std::string domain_of(const std::string& address) {
+  const auto at = address.rfind('@');
+  return at == std::string::npos ? std::string{} : smtp::to_lower(address.substr(at + 1));
+}
+}  // namespace
+
+bool QueueEntry::done() const {
+  for (const auto& r : rcpts)
+    if (r.state == State::Pending) return false;
+  return true;
+}
+
+struct Mta::Attempt {
+  std::string id;
+  int outstanding = 0;
+};
+
+Mta::Mta(World& world, engine::HostId host, std::set<std::string> domains, QueueConfig queue,
+         Mda* local_mda, Resolver* resolver)
+    : world_(world), host_(host), cfg_(queue), mda_(local_mda), resolver_(resolver) {
+  for (const auto& d : domains) domains_.insert(smtp::to_lower(d));
+}
+
+Mta::~Mta() = default;
+
+const std::string& Mta::hostname() const { return world_.net.name(host_); }
+
+bool Mta::delivers_locally(const std::string& domain) const {
+  return mda_ && (domains_.count(smtp::to_lower(domain)) || mda_->serves(domain));
+}
+
+std::size_t Mta::queued_count() const { return queue_.size(); }
+
+void Mta::listen_smtp(std::uint16_t port) {
+  smtp_ = std::make_unique<SmtpService>(world_.net, host_, port, *this, [this](engine::HostId) {
+    smtp::ServerConfig cfg;
+    cfg.hostname = hostname();
+    cfg.starttls_available = true;  // opportunistic TLS between MTAs (RFC 3207)
+    return cfg;
+  });
+}
+
+std::string Mta::new_queue_id() {
+  // Postfix-like short hex ids, unique per host and deterministic per run.
+  return fmt::format("{:X}{:05X}", host_ % 16 + 1, ++counter_);
+}
+
+void Mta::trace(EventKind kind, const QueueEntry& e, const std::string& address, std::string text,
+                std::string detail, engine::SimTime next_retry) {
+  world_.net.trace(trace::Event{.kind = kind,
+                                .host = hostname(),
+                                .text = std::move(text),
+                                .detail = std::move(detail),
+                                .message_id = e.id,
+                                .address = address,
+                                .next_retry = next_retry});
+}
+
+// ---- inbound (port 25) -----------------------------------------------------------------
+
+smtp::Decision Mta::rcpt_to(const smtp::ServerSession& s, const smtp::server_event::RcptTo& r) {
+  const smtp::Address& a = r.recipient;
+  const std::string addr = a.is_bare_postmaster() ? "postmaster@" + hostname() : a.str();
+  const std::string domain = a.is_bare_postmaster() ? std::string{} : smtp::to_lower(a.domain);
+  if (a.is_bare_postmaster()) return smtp::Decision::yes();  // RFC 5321 §4.5.1
+  if (delivers_locally(domain)) {
+    switch (mda_->check(addr, 0)) {
+      case StoreResult::NoSuchUser:
+        return smtp::Decision::no(smtp::Reply{
+            550, "5.1.1",
+            fmt::format("<{}>: Recipient address rejected: User unknown", smtp::sanitize(addr, 300))});
+      case StoreResult::MailboxFull:
+        return smtp::Decision::no(smtp::Reply{452, "4.2.2", fmt::format("<{}>: Mailbox full",
+                                                                        smtp::sanitize(addr, 300))});
+      case StoreResult::Stored:
+        return smtp::Decision::yes();
+    }
+  }
+  if (s.authenticated()) return smtp::Decision::yes();
+  // Not ours and not a client of ours: no open relay (RFC 5321 §7.1, REFERENCE.md).
+  return smtp::Decision::no(smtp::Reply{
+      554, "5.7.1", fmt::format("<{}>: Relay access denied", smtp::sanitize(addr, 300))});
+}
+
+smtp::Decision Mta::message(const smtp::ServerSession& s, const smtp::Transaction& tx) {
+  const std::string id = new_queue_id();
+  std::vector<std::string> rcpts;
+  for (const auto& r : tx.recipients) {
+    rcpts.push_back(r.is_bare_postmaster() ? "postmaster@" + hostname() : r.str());
+  }
+  mail::ReceivedInfo info{s.helo_name(),
+                          s.config().client_address,
+                          hostname(),
+                          mail::with_protocol(s.used_ehlo(), s.tls_active(), s.authenticated()),
+                          id,
+                          rcpts.size() == 1 ? rcpts.front() : std::string{},
+                          world_.unix_now()};
+  enqueue(id, tx.sender.str(), rcpts, mail::received_header(info) + tx.content);
+  return {true, smtp::Reply{250, "2.0.0", fmt::format("Ok: queued as {}", id)}};
+}
+
+// ---- the queue -------------------------------------------------------------------------
+
+void Mta::enqueue(const std::string& id, const std::string& sender,
+                  const std::vector<std::string>& rcpts, const std::string& content) {
+  QueueEntry e;
+  e.id = id;
+  e.sender = sender;
+  e.content = content;
+  e.arrival = world_.now();
+  for (const auto& r : rcpts) e.rcpts.push_back(QueuedRecipient{r});
+  std::string list;
+  for (const auto& r : rcpts) list += (list.empty() ? "<" : ", <") + r + ">";
+  trace(EventKind::Queued, e, rcpts.size() == 1 ? rcpts.front() : std::string{},
+        fmt::format("queued {} from <{}> to {} ({} bytes)", id, sender, list, content.size()));
+  queue_[id] = std::move(e);
+  schedule_attempt(id, world_.now());
+}
+
+void Mta::schedule_attempt(const std::string& id, engine::SimTime at) {
+  queue_[id].next_attempt = at;
+  world_.queue.schedule_at(at, [this, id] { attempt(id); });
+}
+
+void Mta::attempt(const std::string& id) {
+  auto it = queue_.find(id);
+  if (it == queue_.end() || it->second.in_flight) return;
+  QueueEntry& e = it->second;
+  if (!world_.net.host_up(host_)) {
+    // A host that is down runs no queue manager; look again at the next queue run.
+    schedule_attempt(id, world_.now() + cfg_.queue_run_delay * engine::kSecond);
+    return;
+  }
+  e.in_flight = true;
+  ++e.attempts;
+  bounced_this_round_.clear();
+  auto a = std::make_shared<Attempt>();
+  a->id = id;
+  a->outstanding = 1;  // held until every domain has been started
+
+  std::map<std::string, std::vector<std::size_t>> remote;
+  for (std::size_t i = 0; i < e.rcpts.size(); ++i) {
+    QueuedRecipient& r = e.rcpts[i];
+    if (r.state != State::Pending) continue;
+    ++r.attempts;
+    const std::string domain = domain_of(r.address);
+    if (delivers_locally(domain)) {
+      // The seeds' "same domain" shortcut: no SMTP, a hand-over to the MDA on this host.
+      switch (mda_->deliver(r.address, e.sender, e.content, e.id)) {
+        case StoreResult::Stored:
+          r.state = State::Delivered;
+          break;
+        case StoreResult::NoSuchUser:
+          bounce(e, r, "x-local; user unknown", "5.1.1");
+          break;
+        case StoreResult::MailboxFull:
+          defer(e, r, "x-local; mailbox full", "4.2.2");
+          break;
+      }
+    } else {
+      remote[domain].push_back(i);
+    }
+  }
+  for (auto& [domain, idx] : remote) {
+    ++a->outstanding;
+    try_domain(a, domain, idx);
+  }
+  domain_done(a);
+}
+
+void Mta::try_domain(std::shared_ptr<Attempt> a, std::string domain, std::vector<std::size_t> idx) {
+  auto& e = queue_.at(a->id);
+  trace(EventKind::Attempt, e, "", fmt::format("looking up the mail servers of {}", domain));
+  if (!resolver_) {
+    for (auto i : idx) defer(e, e.rcpts[i], "no DNS resolver configured", "4.4.3");
+    domain_done(a);
+    return;
+  }
+  resolver_->resolve_mx(domain, [this, a, domain, idx](MxAnswer ans) {
+    auto it = queue_.find(a->id);
+    if (it == queue_.end()) return;
+    QueueEntry& e = it->second;
+    switch (ans.status) {
+      case MxAnswer::Status::NoSuchDomain:
+        for (auto i : idx)
+          bounce(e, e.rcpts[i], fmt::format("x-dns; Host or domain name not found: {}", domain),
+                 "5.1.2");
+        domain_done(a);
+        return;
+      case MxAnswer::Status::NullMx:
+        for (auto i : idx)
+          bounce(e, e.rcpts[i],
+                 fmt::format("x-dns; {} accepts no mail (null MX, RFC 7505)", domain), "5.1.10");
+        domain_done(a);
+        return;
+      case MxAnswer::Status::TemporaryFailure:
+        for (auto i : idx)
+          defer(e, e.rcpts[i], fmt::format("x-dns; lookup of {} failed for now", domain), "4.4.3");
+        domain_done(a);
+        return;
+      case MxAnswer::Status::Ok:
+        break;
+    }
+    try_target(a, domain, idx, ans.targets, 0, "");
+  });
+}
+
+void Mta::try_target(std::shared_ptr<Attempt> a, std::string domain, std::vector<std::size_t> idx,
+                     std::vector<MxTarget> targets, std::size_t t, std::string last_error) {
+  auto it = queue_.find(a->id);
+  if (it == queue_.end()) return;
+  QueueEntry& e = it->second;
+  // Skip targets we cannot use: no address, unknown address, or ourselves (RFC 5321 §5.1:
+  // an MX list that leads back here without us delivering locally is a loop).
+  while (t < targets.size()) {
+    const engine::HostId h = targets[t].address.empty() ? -1 : world_.net.find(targets[t].address);
+    if (h >= 0 && h != host_) break;
+    if (h == host_) last_error = fmt::format("mail for {} loops back to myself", domain);
+    else last_error = fmt::format("no address for {}", targets[t].host);
+    ++t;
+  }
+  if (t >= targets.size()) {
+    for (auto i : idx) {
+      defer(e, e.rcpts[i], last_error.empty() ? "no mail server to try" : last_error, "4.4.1");
+    }
+    domain_done(a);
+    return;
+  }
+  const engine::HostId to = world_.net.find(targets[t].address);
+  smtp::OutgoingMessage m;
+  m.sender = e.sender;
+  for (auto i : idx) m.recipients.push_back(e.rcpts[i].address);
+  m.content = e.content;
+  smtp::ClientConfig cfg;
+  cfg.helo_name = hostname();
+  cfg.tls = smtp::TlsMode::StartTlsIfOffered;
+
+  struct Outcome {
+    bool handled = false;
+    std::string error;
+  };
+  auto outcome = std::make_shared<Outcome>();
+  const std::uint64_t key = ++next_client_;
+  const std::string remote = targets[t].host;
+  trace(EventKind::Attempt, e, "",
+        fmt::format("connecting to {} (MX {} of {})", remote, targets[t].preference, domain));
+  SmtpClientConn::Callbacks cb;
+  cb.message_done = [this, a, idx, remote, outcome](const smtp::MessageResult& res) {
+    auto it2 = queue_.find(a->id);
+    if (it2 == queue_.end()) return;
+    QueueEntry& e2 = it2->second;
+    outcome->handled = true;
+    for (std::size_t k = 0; k < idx.size() && k < res.recipients.size(); ++k) {
+      QueuedRecipient& r = e2.rcpts[idx[k]];
+      const auto& rr = res.recipients[k];
+      r.remote_mta = remote;
+      const std::string diag = fmt::format("smtp; {}", rr.reply.summary());
+      const std::string status =
+          rr.reply.enhanced.empty() ? fmt::format("{}.0.0", rr.reply.klass()) : rr.reply.enhanced;
+      switch (rr.status) {
+        case smtp::RecipientStatus::Accepted:
+          r.state = State::Relayed;
+          trace(EventKind::Relayed, e2, r.address,
+                fmt::format("relayed to {}: {}", remote, rr.reply.summary()));
+          break;
+        case smtp::RecipientStatus::Temporary:
+          defer(e2, r, diag, status);
+          break;
+        case smtp::RecipientStatus::Permanent:
+          bounce(e2, r, diag, status);
+          break;
+      }
+    }
+  };
+  cb.failed = [outcome](std::string reason, std::optional<smtp::Reply> reply, bool) {
+    if (outcome->error.empty()) {
+      outcome->error = reply ? fmt::format("{} ({})", reason, reply->summary()) : reason;
+    }
+  };
+  cb.finished = [this, a, domain, idx, targets, t, key, outcome]() {
+    clients_.erase(key);
+    if (outcome->handled) {
+      domain_done(a);
+      return;
+    }
+    // No verdict from this server: try the next MX (RFC 5321 §5.1).
+    try_target(a, domain, idx, targets, t + 1,
+               outcome->error.empty() ? "connection lost" : outcome->error);
+  };
+  auto conn = std::make_unique<SmtpClientConn>(world_.net, host_, to, 25, cfg,
+                                               std::vector<smtp::OutgoingMessage>{std::move(m)},
+                                               std::move(cb));
+  SmtpClientConn* raw = conn.get();
+  clients_[key] = std::move(conn);
+  raw->start();
+}
+
+void Mta::domain_done(std::shared_ptr<Attempt> a) {
+  if (--a->outstanding > 0) return;
+  auto it = queue_.find(a->id);
+  if (it == queue_.end()) return;
+  finish_round(it->second);
+}
+
+void Mta::defer(QueueEntry&, QueuedRecipient& r, const std::string& error,
+                const std::string& status) {
+  r.last_error = error;
+  r.status = status;
+}
+
+void Mta::bounce(QueueEntry& e, QueuedRecipient& r, const std::string& error,
+                 const std::string& status) {
+  r.state = State::Bounced;
+  r.last_error = error;
+  r.status = status;
+  trace(EventKind::Bounced, e, r.address, fmt::format("bounced <{}>: {}", r.address, error), status);
+  for (std::size_t i = 0; i < e.rcpts.size(); ++i)
+    if (&e.rcpts[i] == &r) bounced_this_round_.push_back(i);
+}
+
+void Mta::finish_round(QueueEntry& e) {
+  e.in_flight = false;
+  const std::string id = e.id;
+  std::vector<std::size_t> failed = bounced_this_round_;
+  bounced_this_round_.clear();
+
+  const engine::SimTime age = world_.now() - e.arrival;
+  const std::int64_t lifetime =
+      (e.sender.empty() ? cfg_.bounce_queue_lifetime : cfg_.maximal_queue_lifetime) * engine::kSecond;
+  std::vector<std::size_t> pending;
+  for (std::size_t i = 0; i < e.rcpts.size(); ++i)
+    if (e.rcpts[i].state == State::Pending) pending.push_back(i);
+
+  if (!pending.empty() && age >= lifetime) {
+    for (auto i : pending) {
+      QueuedRecipient& r = e.rcpts[i];
+      r.state = State::Bounced;
+      const std::string why = fmt::format("delivery time expired; last error: {}", r.last_error);
+      r.last_error = why;
+      r.status = "4.4.7";
+      trace(EventKind::Bounced, e, r.address,
+            fmt::format("bounced <{}>: gave up after {}", r.address, engine::format_time(age)),
+            "4.4.7");
+      failed.push_back(i);
+    }
+    pending.clear();
+  }
+  if (!failed.empty()) send_dsn(e, failed, false);
+
+  if (!pending.empty()) {
+    // Postfix backoff: the next try comes after about the message's age (so the age
+    // doubles), kept within [minimal_backoff, maximal_backoff].
+    std::int64_t interval = std::clamp<std::int64_t>(age / engine::kSecond, cfg_.minimal_backoff,
+                                                     cfg_.maximal_backoff);
+    const engine::SimTime next = world_.now() + interval * engine::kSecond;
+    for (auto i : pending) {
+      const QueuedRecipient& r = e.rcpts[i];
+      trace(EventKind::Deferred, e, r.address,
+            fmt::format("deferred <{}>: {}", r.address, r.last_error), r.status, next);
+    }
+    if (cfg_.delay_warning && !e.delay_warned && age >= *cfg_.delay_warning * engine::kSecond &&
+        !e.sender.empty()) {
+      e.delay_warned = true;
+      send_dsn(e, pending, true);
+    }
+    schedule_attempt(id, next);
+    return;
+  }
+  queue_.erase(id);
+}
+
+void Mta::send_dsn(QueueEntry& e, const std::vector<std::size_t>& which, bool delayed) {
+  if (e.sender.empty()) {
+    // RFC 5321 §4.5.5 / RFC 3464: never send a bounce about a bounce.
+    for (auto i : which) {
+      trace(EventKind::Dropped, e, e.rcpts[i].address,
+            "undeliverable bounce dropped (null sender: a bounce is never bounced)");
+    }
+    return;
+  }
+  mail::DsnInput in;
+  in.reporting_mta = hostname();
+  in.original_envelope_sender = e.sender;
+  in.arrival_date = world_.epoch_unix + e.arrival / engine::kSecond;
+  in.dsn_date = world_.unix_now();
+  const std::string id = new_queue_id();
+  in.message_id_of_dsn = fmt::format("{}@{}", id, hostname());
+  in.original_message = e.content;
+  in.postmaster = fmt::format("MAILER-DAEMON@{}", hostname());
+  in.boundary = fmt::format("{}.{}/{}", id, e.id, hostname());
+  for (auto i : which) {
+    const QueuedRecipient& r = e.rcpts[i];
+    mail::DsnRecipient d;
+    d.final_recipient = r.address;
+    d.action = delayed ? mail::DsnAction::Delayed : mail::DsnAction::Failed;
+    d.status = r.status.empty() ? (delayed ? "4.0.0" : "5.0.0") : r.status;
+    if (!delayed && d.status[0] == '4') d.status[0] = '5';  // expired: now permanent
+    if (!r.remote_mta.empty()) d.remote_mta = r.remote_mta;
+    if (!r.last_error.empty()) d.diagnostic_code = r.last_error;
+    d.last_attempt = world_.unix_now();
+    if (delayed) {
+      d.will_retry_until =
+          world_.epoch_unix + (e.arrival / engine::kSecond) + cfg_.maximal_queue_lifetime;
+    }
+    in.recipients.push_back(std::move(d));
+  }
+  const std::string dsn = mail::build_dsn(in);
+  trace(delayed ? EventKind::DelayWarned : EventKind::DsnSent, e, e.sender,
+        fmt::format("{} notice {} sent to <{}>", delayed ? "delay" : "bounce", id, e.sender));
+  enqueue(id, "", {e.sender}, dsn);
+}
+
+}  // namespace smtpsim::nodes

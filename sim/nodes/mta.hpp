@@ -1,0 +1,110 @@
+// The MTA role (RFC 5321 §2.3.3, Postfix's smtpd + qmgr + smtp split into one class with
+// separate parts): it accepts mail on port 25 for its own domains (and from authenticated or
+// submitting clients for anywhere), takes responsibility by queueing it, delivers local
+// recipients to its MDA and relays the rest to the MX hosts of their domains, retries with
+// Postfix-style backoff after 4xx and connection failures, and returns RFC 3464 bounces to
+// the envelope sender after 5xx or when the queue lifetime runs out. A bounce (null sender)
+// is never bounced: it is dropped and traced.
+// Trusts: the SMTP machines for syntax, its MDA for mailboxes, DNS answers as given.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "sim/nodes/mda.hpp"
+#include "sim/nodes/resolver.hpp"
+#include "sim/nodes/smtp_endpoints.hpp"
+#include "sim/nodes/world.hpp"
+
+namespace smtpsim::nodes {
+
+struct QueueConfig {  // seconds, REFERENCE.md defaults (Postfix)
+  std::int64_t queue_run_delay = 300;
+  std::int64_t minimal_backoff = 300;
+  std::int64_t maximal_backoff = 4000;
+  std::int64_t maximal_queue_lifetime = 5 * 86400;
+  std::int64_t bounce_queue_lifetime = 5 * 86400;
+  std::optional<std::int64_t> delay_warning;
+};
+
+struct QueuedRecipient {
+  std::string address;
+  enum class State { Pending, Delivered, Relayed, Bounced } state = State::Pending;
+  int attempts = 0;
+  std::string last_error;  // "smtp; 450 4.2.0 ..." or "connection refused by ..."
+  std::string status;      // enhanced status of the last error ("4.4.1")
+  std::string remote_mta;
+};
+
+struct QueueEntry {
+  std::string id;
+  std::string sender;  // "" = null reverse-path (a bounce)
+  std::string content;
+  engine::SimTime arrival = 0;
+  engine::SimTime next_attempt = 0;
+  int attempts = 0;
+  bool delay_warned = false;
+  bool in_flight = false;
+  std::vector<QueuedRecipient> rcpts;
+  bool done() const;
+};
+
+class Mta : public smtp::ServerPolicy {
+ public:
+  Mta(World& world, engine::HostId host, std::set<std::string> domains, QueueConfig queue,
+      Mda* local_mda, Resolver* resolver);
+  ~Mta() override;
+
+  // Port 25 service; the MSA role calls enqueue() directly (same host, like Postfix's
+  // pickup -> cleanup -> qmgr path).
+  void listen_smtp(std::uint16_t port = 25);
+
+  // Takes responsibility for a message under a queue id from new_queue_id() (so the caller
+  // can name it in the Received: line it puts on top) and starts delivery at once.
+  std::string new_queue_id();
+  void enqueue(const std::string& id, const std::string& sender,
+               const std::vector<std::string>& rcpts, const std::string& content);
+
+  const std::map<std::string, QueueEntry>& queue() const { return queue_; }
+  std::size_t queued_count() const;
+  const std::string& hostname() const;
+  bool delivers_locally(const std::string& domain) const;
+
+  // ServerPolicy for port 25
+  smtp::Decision rcpt_to(const smtp::ServerSession&, const smtp::server_event::RcptTo&) override;
+  smtp::Decision message(const smtp::ServerSession&, const smtp::Transaction&) override;
+
+ private:
+  struct Attempt;  // one delivery round of one entry
+  void schedule_attempt(const std::string& id, engine::SimTime at);
+  void attempt(const std::string& id);
+  void try_domain(std::shared_ptr<Attempt> a, std::string domain, std::vector<std::size_t> idx);
+  void try_target(std::shared_ptr<Attempt> a, std::string domain, std::vector<std::size_t> idx,
+                  std::vector<MxTarget> targets, std::size_t t, std::string last_error);
+  void domain_done(std::shared_ptr<Attempt> a);
+  void finish_round(QueueEntry& e);
+  void defer(QueueEntry& e, QueuedRecipient& r, const std::string& error, const std::string& status);
+  void bounce(QueueEntry& e, QueuedRecipient& r, const std::string& error, const std::string& status);
+  void send_dsn(QueueEntry& e, const std::vector<std::size_t>& which, bool delayed);
+  void trace(trace::EventKind kind, const QueueEntry& e, const std::string& address,
+             std::string text, std::string detail = {}, engine::SimTime next_retry = -1);
+
+  World& world_;
+  engine::HostId host_;
+  std::set<std::string> domains_;
+  QueueConfig cfg_;
+  Mda* mda_;
+  Resolver* resolver_;
+  std::unique_ptr<SmtpService> smtp_;
+  std::map<std::string, QueueEntry> queue_;
+  std::map<std::uint64_t, std::unique_ptr<SmtpClientConn>> clients_;
+  std::uint64_t next_client_ = 0;
+  std::uint64_t counter_ = 0;
+  std::vector<std::size_t> bounced_this_round_;
+};
+
+}  // namespace smtpsim::nodes

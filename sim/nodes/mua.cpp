@@ -1,0 +1,89 @@
+// Composing and submitting.
+#include "sim/nodes/mua.hpp"
+
+#include <fmt/format.h>
+
+#include "sim/proto/mail/message.hpp"
+
+namespace smtpsim::nodes {
+
+Mua::Mua(World& world, engine::HostId host, MuaConfig cfg)
+    : world_(world), host_(host), cfg_(std::move(cfg)) {}
+
+Mua::~Mua() = default;
+
+void Mua::send(const Draft& d) {
+  const std::uint64_t key = ++next_;
+  const std::string from = d.from.empty() ? cfg_.address : d.from;
+  const auto at = cfg_.address.rfind('@');
+  const std::string domain = at == std::string::npos ? "localhost" : cfg_.address.substr(at + 1);
+  mail::Composed c;
+  c.from = cfg_.display_name.empty() ? from : fmt::format("{} <{}>", cfg_.display_name, from);
+  c.to = d.to;
+  c.cc = d.cc;
+  c.bcc = d.bcc;
+  c.subject = d.subject;
+  c.body = d.body;
+  c.date = world_.unix_now();
+  c.message_id = fmt::format("{}.{}@{}", key, world_.net.name(host_), domain);
+  smtp::OutgoingMessage m;
+  m.sender = from;
+  m.recipients = mail::envelope_recipients(c);
+  m.content = mail::compose(c);
+  for (char ch : m.content) m.eight_bit = m.eight_bit || static_cast<unsigned char>(ch) > 127;
+
+  std::string rcpts;
+  for (const auto& r : m.recipients) rcpts += (rcpts.empty() ? "<" : ", <") + r + ">";
+  world_.net.trace(trace::Event{
+      .kind = trace::EventKind::Submitted,
+      .host = world_.net.name(host_),
+      .peer = world_.net.name(cfg_.msa),
+      .text = fmt::format("composed \"{}\" from <{}> to {}{}", d.subject, from, rcpts,
+                          d.bcc.empty() ? "" : " (Bcc: envelope only)"),
+      .address = from});
+
+  smtp::ClientConfig cc;
+  cc.helo_name = world_.net.name(host_);
+  cc.tls = cfg_.port == 465   ? smtp::TlsMode::Implicit
+           : cfg_.port == 587 ? smtp::TlsMode::StartTlsRequired
+                              : smtp::TlsMode::StartTlsIfOffered;
+  if (!cfg_.user.empty()) {
+    cc.auth_user = cfg_.user;
+    cc.auth_password = cfg_.password;
+  }
+  SmtpClientConn::Callbacks cb;
+  const std::string me = world_.net.name(host_);
+  cb.message_done = [this, me](const smtp::MessageResult& r) {
+    if (r.all_delivered()) {
+      ++sent_;
+    } else {
+      ++failed_;
+    }
+    for (const auto& rr : r.recipients) {
+      if (rr.status != smtp::RecipientStatus::Accepted) {
+        world_.net.trace(trace::Event{.kind = trace::EventKind::Note,
+                                      .host = me,
+                                      .text = fmt::format("the MSA refused <{}>: {}", rr.address,
+                                                          rr.reply.summary()),
+                                      .address = rr.address});
+      }
+    }
+  };
+  cb.failed = [this, me](std::string reason, std::optional<smtp::Reply> reply, bool) {
+    ++failed_;
+    world_.net.trace(trace::Event{
+        .kind = trace::EventKind::Note,
+        .host = me,
+        .text = fmt::format("sending failed: {}{}", reason, reply ? " (" + reply->summary() + ")" : ""),
+        .detail = "error"});
+  };
+  cb.finished = [this, key] { conns_.erase(key); };
+  auto conn = std::make_unique<SmtpClientConn>(world_.net, host_, cfg_.msa, cfg_.port, cc,
+                                               std::vector<smtp::OutgoingMessage>{std::move(m)},
+                                               std::move(cb));
+  SmtpClientConn* raw = conn.get();
+  conns_[key] = std::move(conn);
+  raw->start();
+}
+
+}  // namespace smtpsim::nodes

@@ -1,0 +1,290 @@
+// SMTP machines on virtual connections.
+#include "sim/nodes/smtp_endpoints.hpp"
+
+#include <fmt/format.h>
+
+namespace smtpsim::nodes {
+
+using engine::Side;
+using trace::Event;
+using trace::EventKind;
+
+namespace {
+int reply_code(std::string_view line) {
+  if (line.size() < 3) return 0;
+  int code = 0;
+  for (int i = 0; i < 3; ++i) {
+    if (line[i] < '0' || line[i] > '9') return 0;
+    code = code * 10 + (line[i] - '0');
+  }
+  return code;
+}
+}  // namespace
+
+void SessionTracer::on_transition(const proto::MachineSpec& spec, int from, int to,
+                                  std::string_view trigger) {
+  net_.trace(Event{.kind = EventKind::StateChanged,
+                   .host = self_,
+                   .peer = peer_,
+                   .conn = conn_,
+                   .port = port_,
+                   .proto = "SMTP",
+                   .text = fmt::format("{}: {} -> {}", spec.name, spec.state(from).name,
+                                       spec.state(to).name),
+                   .detail = std::string(trigger)});
+}
+
+void SessionTracer::on_line_out(std::string_view line, bool sensitive) {
+  if (!emit_lines_) return;
+  net_.trace(Event{.kind = EventKind::Line,
+                   .host = self_,
+                   .peer = peer_,
+                   .conn = conn_,
+                   .port = port_,
+                   .proto = "SMTP",
+                   .outbound = true,
+                   .tls = tls_now_ && tls_now_(),
+                   .sensitive = sensitive,
+                   .text = std::string(line)});
+}
+
+void SessionTracer::on_line_in(std::string_view line, bool sensitive) {
+  if (!emit_lines_) return;
+  net_.trace(Event{.kind = EventKind::Line,
+                   .host = peer_,
+                   .peer = self_,
+                   .conn = conn_,
+                   .port = port_,
+                   .proto = "SMTP",
+                   .outbound = true,
+                   .tls = tls_now_ && tls_now_(),
+                   .sensitive = sensitive,
+                   .code = reply_code(line),
+                   .text = std::string(line)});
+}
+
+// ---------------------------------------------------------------------------------------
+class SmtpService::Conn : public engine::ConnectionHandler {
+ public:
+  Conn(SmtpService& svc, engine::ConnId id, engine::HostId client, smtp::ServerConfig cfg)
+      : svc_(svc), id_(id), session_(std::move(cfg)),
+        tracer_(svc.net_, id, svc.net_.name(svc.host_), svc.net_.name(client), svc.port_,
+                /*emit_lines=*/false, nullptr) {
+    session_.set_observer(&tracer_);
+  }
+  void begin() {
+    session_.start();
+    pump();
+  }
+  void on_data(engine::ConnId, std::string_view bytes) override {
+    if (done_) return;
+    session_.receive(bytes);
+    pump();
+  }
+  void on_closed(engine::ConnId) override {
+    if (done_) return;
+    session_.receive_eof();
+    pump();
+  }
+  smtp::ServerSession& session() { return session_; }
+
+ private:
+  void pump() {
+    while (!done_ && !handshaking_) {
+      auto ev = smtp::drive(session_, svc_.policy_);
+      if (auto out = session_.take_output(); !out.empty()) {
+        svc_.net_.send(id_, Side::Server, std::move(out));
+      }
+      if (std::holds_alternative<smtp::server_event::Closed>(ev)) {
+        done_ = true;
+        svc_.net_.close(id_, Side::Server);
+        svc_.forget(id_);
+        return;
+      }
+      if (std::holds_alternative<smtp::server_event::StartTls>(ev)) {
+        // The handshake takes a round trip; then both ends speak TLS.
+        handshaking_ = true;
+        const auto rtt = 2 * svc_.net_.latency(svc_.net_.client_host(id_), svc_.host_);
+        svc_.net_.queue().schedule_in(rtt, [this, alive = alive_] {
+          if (!*alive) return;
+          handshaking_ = false;
+          session_.tls_established();
+          pump();
+        });
+        return;
+      }
+      arm_idle_timer();
+      return;  // NeedData
+    }
+  }
+  void arm_idle_timer() {
+    const auto gen = ++timer_gen_;
+    svc_.net_.queue().schedule_in(
+        std::chrono::duration_cast<std::chrono::microseconds>(smtp::ServerSession::idle_timeout())
+            .count(),
+        [this, gen, alive = alive_] {
+          if (!*alive || gen != timer_gen_ || done_) return;
+          session_.timeout();
+          pump();
+        });
+  }
+
+ public:
+  ~Conn() override { *alive_ = false; }
+
+ private:
+  SmtpService& svc_;
+  engine::ConnId id_;
+  smtp::ServerSession session_;
+  SessionTracer tracer_;
+  bool done_ = false;
+  bool handshaking_ = false;
+  std::uint64_t timer_gen_ = 0;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+SmtpService::SmtpService(engine::Network& net, engine::HostId host, std::uint16_t port,
+                         smtp::ServerPolicy& policy, ConfigFor config_for)
+    : net_(net), host_(host), port_(port), policy_(policy), config_for_(std::move(config_for)) {
+  net_.listen(host, port, this, "SMTP");
+}
+
+SmtpService::~SmtpService() = default;
+
+engine::ConnectionHandler* SmtpService::accept(engine::ConnId id, engine::HostId from) {
+  smtp::ServerConfig cfg = config_for_(from);
+  cfg.client_address = net_.address(from);
+  cfg.cram_md5_nonce = fmt::format("{}.{}", id, ++nonce_);
+  auto conn = std::make_unique<Conn>(*this, id, from, std::move(cfg));
+  Conn* raw = conn.get();
+  conns_[id] = std::move(conn);
+  // Greet once the accept has returned (the network records the handler first).
+  net_.queue().schedule_in(0, [this, id] {
+    auto it = conns_.find(id);
+    if (it != conns_.end()) it->second->begin();
+  });
+  return raw;
+}
+
+void SmtpService::forget(engine::ConnId id) {
+  // Not now: we are inside one of the connection's own callbacks.
+  net_.queue().schedule_in(0, [this, id] { conns_.erase(id); });
+}
+
+// ---------------------------------------------------------------------------------------
+SmtpClientConn::SmtpClientConn(engine::Network& net, engine::HostId from, engine::HostId to,
+                               std::uint16_t port, smtp::ClientConfig cfg,
+                               std::vector<smtp::OutgoingMessage> messages, Callbacks cb)
+    : net_(net), from_(from), to_(to), port_(port), session_(std::move(cfg)),
+      messages_(std::move(messages)), cb_(std::move(cb)) {}
+
+SmtpClientConn::~SmtpClientConn() { *alive_ = false; }
+
+void SmtpClientConn::start() {
+  for (auto& m : messages_) session_.send(std::move(m));
+  messages_.clear();
+  session_.finish();
+  id_ = net_.connect(from_, to_, port_, this);
+  tracer_ = std::make_unique<SessionTracer>(net_, id_, net_.name(from_), net_.name(to_), port_,
+                                            /*emit_lines=*/true,
+                                            [this] { return session_.tls_active(); });
+  session_.set_observer(tracer_.get());
+  // The connect timeout is the network's; the greeting timeout starts once connected.
+}
+
+void SmtpClientConn::on_connected(engine::ConnId) { arm_timer(); }
+
+void SmtpClientConn::on_failed(engine::ConnId, engine::ConnectError e) {
+  if (ended_) return;
+  if (cb_.failed) {
+    cb_.failed(e == engine::ConnectError::Refused
+                   ? fmt::format("connection refused by {}:{}", net_.name(to_), port_)
+                   : fmt::format("connection to {}:{} timed out", net_.name(to_), port_),
+               std::nullopt, true);
+  }
+  end();
+}
+
+void SmtpClientConn::on_data(engine::ConnId, std::string_view bytes) {
+  if (ended_) return;
+  session_.receive(bytes);
+  pump();
+}
+
+void SmtpClientConn::on_closed(engine::ConnId) {
+  if (ended_) return;
+  closed_sent_ = true;  // the peer is gone; nothing more to close
+  session_.receive_eof();
+  pump();
+}
+
+void SmtpClientConn::arm_timer() {
+  const auto gen = ++timer_gen_;
+  const auto t = session_.current_timeout();
+  if (!t) return;
+  net_.queue().schedule_in(std::chrono::duration_cast<std::chrono::microseconds>(*t).count(),
+                           [this, gen, alive = alive_] {
+                             if (!*alive || gen != timer_gen_ || ended_) return;
+                             session_.timeout();
+                             pump();
+                           });
+}
+
+void SmtpClientConn::pump() {
+  while (!ended_ && !handshaking_) {
+    auto ev = session_.next_event();
+    if (auto out = session_.take_output(); !out.empty()) net_.send(id_, Side::Client, std::move(out));
+    if (auto* d = std::get_if<smtp::client_event::MessageDone>(&ev)) {
+      if (cb_.message_done) cb_.message_done(d->result);
+      continue;
+    }
+    if (auto* f = std::get_if<smtp::client_event::Failed>(&ev)) {
+      if (cb_.failed) cb_.failed(f->reason, f->reply, false);
+      continue;
+    }
+    if (std::holds_alternative<smtp::client_event::Idle>(ev)) {
+      session_.finish();
+      continue;
+    }
+    if (std::holds_alternative<smtp::client_event::StartTls>(ev)) {
+      handshaking_ = true;
+      const auto rtt = 2 * net_.latency(from_, to_);
+      net_.queue().schedule_in(rtt, [this, alive = alive_] {
+        if (!*alive || ended_) return;
+        handshaking_ = false;
+        net_.trace(trace::Event{.kind = EventKind::TlsStarted,
+                                .host = net_.name(from_),
+                                .peer = net_.name(to_),
+                                .conn = id_,
+                                .port = port_,
+                                .proto = "SMTP",
+                                .text = "TLS handshake complete"});
+        session_.tls_established();  // may send the new EHLO at once
+        pump();
+      });
+      return;
+    }
+    if (std::holds_alternative<smtp::client_event::Closed>(ev)) {
+      end();
+      return;
+    }
+    arm_timer();
+    return;  // NeedData
+  }
+}
+
+void SmtpClientConn::end() {
+  if (ended_) return;
+  ended_ = true;
+  ++timer_gen_;
+  if (!closed_sent_ && id_ != 0) {
+    closed_sent_ = true;
+    net_.close(id_, Side::Client);
+  }
+  if (cb_.finished) {
+    // Let the owner destroy us outside our own call stack.
+    net_.queue().schedule_in(0, [cb = cb_.finished] { cb(); });
+  }
+}
+
+}  // namespace smtpsim::nodes

@@ -1,0 +1,943 @@
+// Scenario files: JSON -> validated Spec, with one-sentence errors that say where
+// (line/column for syntax, JSON pointer for content) and what was expected.
+#include "sim/scenario/load.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cmath>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <span>
+#include <sstream>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "sim/engine/sim_time.hpp"
+#include "sim/proto/smtp/address.hpp"
+#include "sim/proto/smtp/text.hpp"
+#include "sim/trace/json_writer.hpp"
+
+namespace smtpsim::scenario {
+
+namespace {
+
+using J = nlohmann::ordered_json;
+using engine::SimTime;
+
+// A validation failure: where (JSON pointer, "" = the whole file) and what.
+struct Fail {
+  std::string ptr;
+  std::string what;
+};
+
+constexpr std::array<std::string_view, 5> kRoles = {"MUA", "MSA", "MTA", "DNS", "MDA"};
+constexpr std::array<std::string_view, 12> kActions = {
+    "send",          "host_down", "host_up",  "service_down", "service_up", "link_cut",
+    "link_restored", "latency",   "dns_add",  "dns_remove",   "mailbox_full", "note"};
+
+std::string join(std::span<const std::string_view> items) {
+  std::string out;
+  for (auto s : items) out += (out.empty() ? "" : ", ") + std::string(s);
+  return out;
+}
+
+std::string join_strings(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+std::string child(const std::string& ptr, std::string_view key) {
+  return ptr + "/" + trace::json_pointer_escape(key);
+}
+std::string child(const std::string& ptr, std::size_t index) {
+  return fmt::format("{}/{}", ptr, index);
+}
+
+std::string lower(std::string_view s) { return smtp::to_lower(std::string(s)); }
+
+std::string found(const J& v) {
+  switch (v.type()) {
+    case J::value_t::null:
+      return "null";
+    case J::value_t::object:
+      return "an object";
+    case J::value_t::array:
+      return "an array";
+    case J::value_t::string:
+      return fmt::format("\"{}\"", v.get<std::string>());
+    case J::value_t::boolean:
+      return v.get<bool>() ? "true" : "false";
+    default:
+      return v.dump();
+  }
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// ---- typed getters ---------------------------------------------------------------------
+
+const J& object(const J& v, const std::string& ptr) {
+  if (!v.is_object()) throw Fail{ptr, "expected an object, found " + found(v)};
+  return v;
+}
+
+const J& array(const J& v, const std::string& ptr) {
+  if (!v.is_array()) throw Fail{ptr, "expected an array, found " + found(v)};
+  return v;
+}
+
+std::string string(const J& v, const std::string& ptr) {
+  if (!v.is_string()) throw Fail{ptr, "expected a string, found " + found(v)};
+  return v.get<std::string>();
+}
+
+std::string nonempty(const J& v, const std::string& ptr) {
+  auto s = string(v, ptr);
+  if (s.empty()) throw Fail{ptr, "expected a non-empty string"};
+  return s;
+}
+
+bool boolean(const J& v, const std::string& ptr) {
+  if (!v.is_boolean()) throw Fail{ptr, "expected true or false, found " + found(v)};
+  return v.get<bool>();
+}
+
+std::int64_t integer(const J& v, const std::string& ptr, std::int64_t lo, std::int64_t hi) {
+  std::optional<std::int64_t> n;
+  if (v.is_number_unsigned()) {
+    const auto u = v.get<std::uint64_t>();
+    if (u <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+      n = static_cast<std::int64_t>(u);
+  } else if (v.is_number_integer()) {
+    n = v.get<std::int64_t>();
+  }
+  if (!n || *n < lo || *n > hi)
+    throw Fail{ptr, fmt::format("expected an integer from {} to {}, found {}", lo, hi, found(v))};
+  return *n;
+}
+
+// "5m", "300s", "250ms", "1.5h", "2d" or a number of seconds; microseconds.
+SimTime duration(const J& v, const std::string& ptr) {
+  if (v.is_number()) {
+    const double s = v.get<double>();
+    if (!std::isfinite(s) || s < 0 || s * engine::kSecond > 9.0e18)
+      throw Fail{ptr, fmt::format("expected a non-negative number of seconds, found {}", found(v))};
+    return static_cast<SimTime>(std::llround(s * engine::kSecond));
+  }
+  if (v.is_string()) {
+    SimTime t = 0;
+    if (!engine::parse_duration(v.get<std::string>(), t))
+      throw Fail{ptr, fmt::format("invalid duration {} (a number with ms, s, m, h or d, e.g. "
+                                  "\"5m\", \"300s\", \"250ms\")",
+                                  found(v))};
+    return t;
+  }
+  throw Fail{ptr, fmt::format("expected a duration such as \"5m\", \"300s\", \"250ms\" or a "
+                              "number of seconds, found {}",
+                              found(v))};
+}
+
+std::int64_t whole_seconds(const J& v, const std::string& ptr) {
+  const SimTime t = duration(v, ptr);
+  if (t % engine::kSecond != 0)
+    throw Fail{ptr, fmt::format("{} is not a whole number of seconds", found(v))};
+  return t / engine::kSecond;
+}
+
+std::string mailbox(const J& v, const std::string& ptr) {
+  const auto s = string(v, ptr);
+  if (!smtp::parse_mailbox(s))
+    throw Fail{ptr, fmt::format("\"{}\" is not a valid email address (local@domain)", s)};
+  return s;
+}
+
+bool looks_like_ipv4(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= '0' && c <= '9') || c == '.';
+  });
+}
+
+// Strict dotted quad: four decimal numbers 0..255 without leading zeros.
+std::optional<std::array<int, 4>> parse_ipv4(std::string_view s) {
+  std::array<int, 4> out{};
+  std::size_t part = 0, i = 0;
+  while (part < 4) {
+    const std::size_t start = i;
+    int n = 0;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9' && i - start < 3) n = n * 10 + (s[i++] - '0');
+    if (i == start || n > 255 || (i - start > 1 && s[start] == '0')) return std::nullopt;
+    out[part++] = n;
+    if (part < 4) {
+      if (i >= s.size() || s[i] != '.') return std::nullopt;
+      ++i;
+    }
+  }
+  if (i != s.size()) return std::nullopt;
+  return out;
+}
+
+std::string domain_name(const J& v, const std::string& ptr, std::string_view what) {
+  auto s = string(v, ptr);
+  if (s.size() > 1 && s.back() == '.') s.pop_back();  // "example.com." is the same name
+  if (!smtp::is_valid_domain(s))
+    throw Fail{ptr, fmt::format("\"{}\" is not a valid {} (letters, digits and \"-\" in "
+                                "dot-separated labels)",
+                                s, what)};
+  return s;
+}
+
+// ---- objects and their keys ------------------------------------------------------------
+
+// Every object may carry a "comment" (a string, ignored); any other key must be known.
+void check_keys(const J& obj, const std::string& ptr, std::span<const std::string_view> known) {
+  for (const auto& [key, v] : obj.items()) {
+    if (key == "comment") {
+      string(v, child(ptr, key));
+      continue;
+    }
+    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+    std::string_view best;
+    std::size_t best_d = 3;  // suggest only near misses
+    for (auto k : known) {
+      const auto d = edit_distance(lower(key), k);
+      if (d < best_d) best_d = d, best = k;
+    }
+    if (!best.empty())
+      throw Fail{child(ptr, key), fmt::format("unknown field (did you mean \"{}\"?)", best)};
+    throw Fail{child(ptr, key), fmt::format("unknown field (expected one of: {})", join(known))};
+  }
+}
+
+const J* get(const J& obj, std::string_view key) {
+  auto it = obj.find(std::string(key));
+  return it == obj.end() ? nullptr : &*it;
+}
+
+const J& need(const J& obj, const std::string& ptr, std::string_view key,
+              std::string_view why = "") {
+  if (const J* v = get(obj, key)) return *v;
+  throw Fail{ptr, fmt::format("missing required field \"{}\"{}", key,
+                              why.empty() ? std::string() : fmt::format(" ({})", why))};
+}
+
+// ---- the parts -------------------------------------------------------------------------
+
+void queue_settings(const J& v, const std::string& ptr, QueueSettings& q) {
+  object(v, ptr);
+  static constexpr std::array<std::string_view, 6> kKeys = {
+      "queue_run_delay",        "minimal_backoff",       "maximal_backoff",
+      "maximal_queue_lifetime", "bounce_queue_lifetime", "delay_warning"};
+  check_keys(v, ptr, kKeys);
+  for (const auto& [key, f] : v.items()) {
+    const auto p = child(ptr, key);
+    if (key == "queue_run_delay") q.queue_run_delay = whole_seconds(f, p);
+    else if (key == "minimal_backoff") q.minimal_backoff = whole_seconds(f, p);
+    else if (key == "maximal_backoff") q.maximal_backoff = whole_seconds(f, p);
+    else if (key == "maximal_queue_lifetime") q.maximal_queue_lifetime = whole_seconds(f, p);
+    else if (key == "bounce_queue_lifetime") q.bounce_queue_lifetime = whole_seconds(f, p);
+    else if (key == "delay_warning")
+      q.delay_warning = f.is_null() ? std::nullopt : std::optional(whole_seconds(f, p));
+  }
+  if (q.queue_run_delay <= 0) throw Fail{child(ptr, "queue_run_delay"), "must be more than 0s"};
+  if (q.minimal_backoff <= 0) throw Fail{child(ptr, "minimal_backoff"), "must be more than 0s"};
+  if (q.maximal_backoff < q.minimal_backoff)
+    throw Fail{ptr, fmt::format("maximal_backoff ({}s) is less than minimal_backoff ({}s)",
+                                q.maximal_backoff, q.minimal_backoff)};
+  if (q.delay_warning && *q.delay_warning <= 0)
+    throw Fail{child(ptr, "delay_warning"), "must be more than 0s (null turns it off)"};
+}
+
+// dns records: MX {name, type, preference, value}, A {name, type, value}, TXT {name, type,
+// value}, ttl optional. For removal (`removal`), value and preference may be left out (they
+// then match any) and ttl is not used.
+DnsRecord dns_record(const J& v, const std::string& ptr, bool removal) {
+  object(v, ptr);
+  static constexpr std::array<std::string_view, 5> kKeys = {"name", "type", "preference", "value",
+                                                            "ttl"};
+  static constexpr std::array<std::string_view, 4> kRemoveKeys = {"name", "type", "preference",
+                                                                  "value"};
+  if (removal)
+    check_keys(v, ptr, kRemoveKeys);
+  else
+    check_keys(v, ptr, kKeys);
+  DnsRecord r;
+  r.name = domain_name(need(v, ptr, "name"), child(ptr, "name"), "domain name");
+  const auto tp = child(ptr, "type");
+  r.type = string(need(v, ptr, "type"), tp);
+  static constexpr std::array<std::string_view, 3> kTypes = {"MX", "A", "TXT"};
+  if (std::find(kTypes.begin(), kTypes.end(), r.type) == kTypes.end())
+    throw Fail{tp, fmt::format("unknown record type \"{}\" (one of MX, A, TXT)", r.type)};
+  const J* pref = get(v, "preference");
+  const J* value = get(v, "value");
+  const auto vp = child(ptr, "value");
+  if (r.type == "MX") {
+    if (!pref && !removal)
+      throw Fail{ptr, "missing required field \"preference\" (an MX record has one)"};
+    if (pref) r.preference = static_cast<int>(integer(*pref, child(ptr, "preference"), 0, 65535));
+    if (!value && !removal)
+      throw Fail{ptr, "missing required field \"value\" (the mail server's host name)"};
+    if (value) {
+      if (value->is_string() && value->get<std::string>() == ".") {
+        r.value = ".";  // null MX, RFC 7505
+        if (r.preference != 0)
+          throw Fail{vp, "a null MX (\".\") must have preference 0 (RFC 7505)"};
+      } else {
+        r.value = domain_name(*value, vp, "host name");
+      }
+    }
+  } else {
+    if (pref)
+      throw Fail{child(ptr, "preference"),
+                 fmt::format("only MX records have a preference, not {} records", r.type)};
+    if (!value && !removal)
+      throw Fail{ptr, r.type == "A" ? "missing required field \"value\" (an IPv4 address)"
+                                    : "missing required field \"value\" (the text)"};
+    if (value && r.type == "A") {
+      r.value = string(*value, vp);
+      if (!parse_ipv4(r.value))
+        throw Fail{vp, fmt::format("\"{}\" is not an IPv4 address", r.value)};
+    } else if (value) {
+      r.value = string(*value, vp);
+    }
+  }
+  if (const J* ttl = get(v, "ttl")) {
+    r.ttl = whole_seconds(*ttl, child(ptr, "ttl"));
+    if (r.ttl > std::numeric_limits<std::int32_t>::max())
+      throw Fail{child(ptr, "ttl"), "is more than 2147483647 seconds (RFC 2181)"};
+  }
+  return r;
+}
+
+std::string_view role_list_text() { return "MUA, MSA, MTA, DNS, MDA"; }
+
+bool has_role(const HostSpec& h, std::string_view role) {
+  return std::find(h.roles.begin(), h.roles.end(), role) != h.roles.end();
+}
+
+std::vector<int> ports_of(const HostSpec& h) {
+  std::vector<int> p;
+  if (has_role(h, "MTA")) p.push_back(25);
+  if (has_role(h, "DNS")) p.push_back(53);
+  if (has_role(h, "MDA")) p.insert(p.end(), {110, 143});
+  if (has_role(h, "MSA")) p.insert(p.end(), {465, 587});
+  if (has_role(h, "MDA")) p.insert(p.end(), {993, 995});
+  std::sort(p.begin(), p.end());
+  return p;
+}
+
+struct Parser {
+  std::string file;
+  Spec spec;
+  std::vector<std::string> host_ptrs;   // "/hosts/3" per spec.hosts entry
+  std::vector<std::string> action_ptrs; // "/script/5" per spec.script entry (file order)
+  std::vector<std::string> dns_ptrs;
+  // send actions: each recipient and where it was written, per spec.script entry
+  std::vector<std::vector<std::pair<std::string, std::string>>> rcpt_ptrs;
+
+  void top(const J& root);
+  void host(const J& v, const std::string& ptr);
+  void mua(const J& v, const std::string& ptr, HostSpec& h);
+  void action(const J& v, const std::string& ptr);
+  void cross_checks();
+  const HostSpec* find_host(std::string_view name) const {
+    for (const auto& h : spec.hosts)
+      if (lower(h.name) == lower(name)) return &h;
+    return nullptr;
+  }
+};
+
+void Parser::top(const J& root) {
+  if (!root.is_object())
+    throw Fail{"", "expected a JSON object at the top level, found " + found(root)};
+  static constexpr std::array<std::string_view, 10> kKeys = {
+      "name", "title", "description", "seed", "epoch_unix", "run_for", "queue", "hosts", "dns",
+      "script"};
+  check_keys(root, "", kKeys);
+  // The top-level queue is read first: hosts' queue overrides start from it.
+  if (const J* q = get(root, "queue")) queue_settings(*q, "/queue", spec.queue);
+  for (const auto& [key, v] : root.items()) {
+    const auto p = child("", key);
+    if (key == "name") {
+      spec.name = nonempty(v, p);
+      const bool ok = std::all_of(spec.name.begin(), spec.name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '_' || c == '.';
+      });
+      if (!ok)
+        throw Fail{p, fmt::format("\"{}\" is not a valid scenario name (letters, digits, \"-\", "
+                                  "\"_\" and \".\")",
+                                  spec.name)};
+    } else if (key == "title") {
+      spec.title = nonempty(v, p);
+    } else if (key == "description") {
+      spec.description = string(v, p);
+    } else if (key == "seed") {
+      if (!v.is_number_unsigned())
+        throw Fail{p, "expected a non-negative integer, found " + found(v)};
+      spec.seed = v.get<std::uint64_t>();
+    } else if (key == "epoch_unix") {
+      spec.epoch_unix = integer(v, p, 0, std::int64_t{253402300799});  // up to year 9999
+    } else if (key == "run_for") {
+      spec.run_for_us = duration(v, p);
+      if (spec.run_for_us <= 0) throw Fail{p, "must be more than 0s"};
+    } else if (key == "hosts") {
+      array(v, p);
+      if (v.empty()) throw Fail{p, "expected at least one host"};
+      for (std::size_t i = 0; i < v.size(); ++i) host(v[i], child(p, i));
+    } else if (key == "dns") {
+      array(v, p);
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        spec.dns.push_back(dns_record(v[i], child(p, i), false));
+        dns_ptrs.push_back(child(p, i));
+      }
+    } else if (key == "script") {
+      array(v, p);
+      for (std::size_t i = 0; i < v.size(); ++i) action(v[i], child(p, i));
+    }
+  }
+  need(root, "", "name");
+  need(root, "", "hosts");
+  if (spec.title.empty()) spec.title = spec.name;
+}
+
+void Parser::host(const J& v, const std::string& ptr) {
+  object(v, ptr);
+  static constexpr std::array<std::string_view, 11> kKeys = {
+      "name",       "address", "roles",    "domains",  "users",        "mua",
+      "dns_server", "latency", "position", "queue",    "mailbox_quota"};
+  check_keys(v, ptr, kKeys);
+  HostSpec h;
+  for (const auto& [key, f] : v.items()) {
+    const auto p = child(ptr, key);
+    if (key == "name") {
+      h.name = string(f, p);
+      if (h.name.size() > 1 && h.name.back() == '.') h.name.pop_back();
+      if (!smtp::is_valid_domain(h.name) || looks_like_ipv4(h.name))
+        throw Fail{p, fmt::format("\"{}\" is not a valid host name (letters, digits and \"-\" "
+                                  "in dot-separated labels)",
+                                  h.name)};
+      for (std::size_t i = 0; i < spec.hosts.size(); ++i)
+        if (lower(spec.hosts[i].name) == lower(h.name))
+          throw Fail{p, fmt::format("host name \"{}\" is already used by {}", h.name,
+                                    host_ptrs[i])};
+    } else if (key == "address") {
+      h.address = string(f, p);
+      const auto ip = parse_ipv4(h.address);
+      if (!ip) throw Fail{p, fmt::format("\"{}\" is not an IPv4 address", h.address)};
+      const auto& a = *ip;
+      const bool doc = (a[0] == 192 && a[1] == 0 && a[2] == 2) ||
+                       (a[0] == 198 && a[1] == 51 && a[2] == 100) ||
+                       (a[0] == 203 && a[1] == 0 && a[2] == 113);
+      if (!doc)
+        throw Fail{p, fmt::format("{} is not in a documentation range (192.0.2.0/24, "
+                                  "198.51.100.0/24, 203.0.113.0/24)",
+                                  h.address)};
+      if (a[3] == 0 || a[3] == 255)
+        throw Fail{p, fmt::format("{} is the {} address of its /24; use .1 to .254", h.address,
+                                  a[3] == 0 ? "network" : "broadcast")};
+      for (const auto& o : spec.hosts)
+        if (o.address == h.address)
+          throw Fail{p, fmt::format("address {} is already used by host \"{}\"", h.address,
+                                    o.name)};
+    } else if (key == "roles") {
+      array(f, p);
+      if (f.empty()) throw Fail{p, fmt::format("expected at least one role ({})", role_list_text())};
+      for (std::size_t i = 0; i < f.size(); ++i) {
+        const auto rp = child(p, i);
+        const auto r = string(f[i], rp);
+        if (std::find(kRoles.begin(), kRoles.end(), r) == kRoles.end())
+          throw Fail{rp, fmt::format("unknown role \"{}\" (one of {})", r, role_list_text())};
+        if (has_role(h, r)) throw Fail{rp, fmt::format("role \"{}\" is listed twice", r)};
+        h.roles.push_back(r);
+      }
+    } else if (key == "domains") {
+      array(f, p);
+      for (std::size_t i = 0; i < f.size(); ++i) {
+        const auto d = domain_name(f[i], child(p, i), "domain name");
+        for (const auto& o : h.domains)
+          if (lower(o) == lower(d))
+            throw Fail{child(p, i), fmt::format("domain \"{}\" is listed twice", d)};
+        h.domains.push_back(d);
+      }
+    } else if (key == "users") {
+      object(f, p);
+      for (const auto& [user, pw] : f.items()) {
+        const auto up = child(p, user);
+        const bool ok = !user.empty() && std::all_of(user.begin(), user.end(), [](char c) {
+          const auto u = static_cast<unsigned char>(c);
+          return u > 32 && u < 127 && c != ':' && c != '@';
+        });
+        if (!ok)
+          throw Fail{up, fmt::format("\"{}\" is not a valid user name (printable, no spaces, "
+                                     "\":\" or \"@\")",
+                                     user)};
+        for (const auto& [other, unused] : h.users)
+          if (lower(other) == lower(user))
+            throw Fail{up, fmt::format("user \"{}\" is listed twice", user)};
+        h.users[user] = nonempty(pw, up);
+      }
+    } else if (key == "mua") {
+      mua(f, p, h);
+    } else if (key == "dns_server") {
+      h.dns_server = nonempty(f, p);
+    } else if (key == "latency") {
+      h.latency_us = duration(f, p);
+    } else if (key == "position") {
+      array(f, p);
+      if (f.size() != 2 || !f[0].is_number() || !f[1].is_number())
+        throw Fail{p, "expected [x, y], two numbers"};
+      h.position = std::pair{f[0].get<double>(), f[1].get<double>()};
+    } else if (key == "queue") {
+      QueueSettings q = spec.queue;
+      queue_settings(f, p, q);
+      h.queue = q;
+    } else if (key == "mailbox_quota") {
+      h.mailbox_quota = static_cast<std::size_t>(
+          integer(f, p, 0, std::numeric_limits<std::int64_t>::max()));
+    }
+  }
+  need(v, ptr, "name");
+  need(v, ptr, "address", "one in 192.0.2.0/24, 198.51.100.0/24 or 203.0.113.0/24");
+  need(v, ptr, "roles", "some of MUA, MSA, MTA, DNS, MDA");
+  // Fields that only some roles use: a field the host's roles do not use is a mistake.
+  const bool mta = has_role(h, "MTA"), mda = has_role(h, "MDA"), msa = has_role(h, "MSA"),
+             is_mua = has_role(h, "MUA");
+  for (const auto& [key, f] : v.items()) {
+    const auto p = child(ptr, key);
+    if (key == "domains" && !mta && !mda)
+      throw Fail{p, "only a host with the MTA or MDA role delivers for domains"};
+    if (key == "users" && !mda && !msa)
+      throw Fail{p, "only a host with the MDA or MSA role has users"};
+    if (key == "mua" && !is_mua) throw Fail{p, "only a host with the MUA role has MUA settings"};
+    if (key == "queue" && !mta) throw Fail{p, "only a host with the MTA role has a queue"};
+    if (key == "mailbox_quota" && !mda)
+      throw Fail{p, "only a host with the MDA role has mailboxes"};
+  }
+  if (is_mua && !h.mua)
+    throw Fail{ptr, "missing required field \"mua\" (a host with the MUA role needs its "
+                    "address and submit_to)"};
+  if (mda && h.domains.empty())
+    throw Fail{ptr, "missing required field \"domains\" (an MDA delivers for at least one "
+                    "domain)"};
+  spec.hosts.push_back(std::move(h));
+  host_ptrs.push_back(ptr);
+}
+
+void Parser::mua(const J& v, const std::string& ptr, HostSpec& h) {
+  object(v, ptr);
+  static constexpr std::array<std::string_view, 5> kKeys = {"address", "user", "password",
+                                                            "submit_to", "port"};
+  check_keys(v, ptr, kKeys);
+  MuaSettings m;
+  bool has_user = false;
+  for (const auto& [key, f] : v.items()) {
+    const auto p = child(ptr, key);
+    if (key == "address") {
+      m.address = mailbox(f, p);
+    } else if (key == "user") {
+      m.user = nonempty(f, p);
+      has_user = true;
+    } else if (key == "password") {
+      m.password = nonempty(f, p);
+    } else if (key == "submit_to") {
+      m.submit_to = nonempty(f, p);
+    } else if (key == "port") {
+      m.port = static_cast<int>(integer(f, p, 0, 65535));
+      if (m.port != 587 && m.port != 465 && m.port != 25)
+        throw Fail{p, fmt::format("port {} is not a submission port (587 STARTTLS, 465 implicit "
+                                  "TLS, or 25 plain SMTP for teaching)",
+                                  m.port)};
+    }
+  }
+  need(v, ptr, "address", "the user's email address");
+  need(v, ptr, "submit_to", "the host name of the MSA");
+  if (has_user && m.password.empty())
+    throw Fail{ptr, "missing required field \"password\" (\"user\" is given)"};
+  if (!m.password.empty() && !has_user) m.user = m.address.substr(0, m.address.rfind('@'));
+  h.mua = std::move(m);
+}
+
+void Parser::action(const J& v, const std::string& ptr) {
+  object(v, ptr);
+  static constexpr std::array<std::string_view, 16> kAll = {
+      "at",   "action", "host",    "port", "to",      "cc",      "bcc",  "subject",
+      "body", "from",   "latency", "record", "mailbox", "full", "text", "comment"};
+  const auto kp = child(ptr, "action");
+  const auto kind = string(need(v, ptr, "action", fmt::format("one of {}", join(kActions))), kp);
+  if (std::find(kActions.begin(), kActions.end(), kind) == kActions.end()) {
+    std::string_view best;
+    std::size_t best_d = 3;
+    for (auto k : kActions)
+      if (auto d = edit_distance(kind, k); d < best_d) best_d = d, best = k;
+    throw Fail{kp, fmt::format("unknown action \"{}\" ({}one of {})", kind,
+                               best.empty() ? "" : fmt::format("did you mean \"{}\"? ", best),
+                               join(kActions))};
+  }
+  // The fields each kind takes.
+  std::vector<std::string_view> takes = {"at", "action"};
+  if (kind == "send")
+    takes.insert(takes.end(), {"host", "to", "cc", "bcc", "subject", "body", "from"});
+  else if (kind == "service_down" || kind == "service_up")
+    takes.insert(takes.end(), {"host", "port"});
+  else if (kind == "latency")
+    takes.insert(takes.end(), {"host", "latency"});
+  else if (kind == "dns_add" || kind == "dns_remove")
+    takes.insert(takes.end(), {"host", "record"});
+  else if (kind == "mailbox_full")
+    takes.insert(takes.end(), {"host", "mailbox", "full"});
+  else if (kind == "note")
+    takes.push_back("text");
+  else
+    takes.push_back("host");
+  for (const auto& [key, f] : v.items()) {
+    if (key == "comment" || std::find(takes.begin(), takes.end(), key) != takes.end()) continue;
+    if (std::find(kAll.begin(), kAll.end(), key) != kAll.end())
+      throw Fail{child(ptr, key), fmt::format("field not used by a {} action (it takes {})", kind,
+                                              join(takes))};
+  }
+  check_keys(v, ptr, takes);
+
+  Action a;
+  a.kind = kind;
+  std::vector<std::pair<std::string, std::string>> rcpts;
+  for (const auto& [key, f] : v.items()) {
+    const auto p = child(ptr, key);
+    if (key == "at") {
+      a.at_us = duration(f, p);
+    } else if (key == "host") {
+      a.host = nonempty(f, p);
+    } else if (key == "port") {
+      a.port = static_cast<int>(integer(f, p, 1, 65535));
+    } else if (key == "to" || key == "cc" || key == "bcc") {
+      auto& list = key == "to" ? a.to : key == "cc" ? a.cc : a.bcc;
+      if (f.is_string()) {
+        list.push_back(mailbox(f, p));
+        rcpts.emplace_back(list.back(), p);
+      } else if (f.is_array()) {
+        for (std::size_t i = 0; i < f.size(); ++i) {
+          list.push_back(mailbox(f[i], child(p, i)));
+          rcpts.emplace_back(list.back(), child(p, i));
+        }
+      } else {
+        throw Fail{p, "expected an email address or an array of them, found " + found(f)};
+      }
+    } else if (key == "subject") {
+      a.subject = string(f, p);
+    } else if (key == "body") {
+      a.body = string(f, p);
+    } else if (key == "from") {
+      a.from = mailbox(f, p);
+    } else if (key == "latency") {
+      a.latency_us = duration(f, p);
+    } else if (key == "record") {
+      a.record = dns_record(f, p, kind == "dns_remove");
+    } else if (key == "mailbox") {
+      a.mailbox = mailbox(f, p);
+    } else if (key == "full") {
+      a.full = boolean(f, p);
+    } else if (key == "text") {
+      a.text = nonempty(f, p);
+    }
+  }
+  need(v, ptr, "at", "when it happens, e.g. \"10s\"");
+  if (kind == "note") {
+    need(v, ptr, "text");
+  } else {
+    need(v, ptr, "host");
+  }
+  if (kind == "send" && a.to.empty() && a.cc.empty() && a.bcc.empty())
+    throw Fail{ptr, "a send action needs at least one recipient in \"to\", \"cc\" or \"bcc\""};
+  if (kind == "service_down" || kind == "service_up") need(v, ptr, "port");
+  if (kind == "latency") need(v, ptr, "latency");
+  if (kind == "dns_add" || kind == "dns_remove") need(v, ptr, "record");
+  if (kind == "mailbox_full") need(v, ptr, "mailbox", "the address whose mailbox fills up");
+  if (kind == "dns_remove") a.record->ttl = 0;
+  spec.script.push_back(std::move(a));
+  action_ptrs.push_back(ptr);
+  rcpt_ptrs.push_back(std::move(rcpts));
+}
+
+std::string describe(const DnsRecord& r) {
+  std::string s = r.type + " " + r.name;
+  if (r.type == "MX" && !r.value.empty()) s += fmt::format(" {}", r.preference);
+  if (!r.value.empty()) s += " " + r.value;
+  return s;
+}
+
+void Parser::cross_checks() {
+  std::vector<const HostSpec*> dns_hosts;
+  for (const auto& h : spec.hosts)
+    if (has_role(h, "DNS")) dns_hosts.push_back(&h);
+
+  for (std::size_t i = 0; i < spec.hosts.size(); ++i) {
+    const HostSpec& h = spec.hosts[i];
+    const std::string& ptr = host_ptrs[i];
+    if (h.mua) {
+      const auto p = child(child(ptr, "mua"), "submit_to");
+      const HostSpec* s = find_host(h.mua->submit_to);
+      if (!s) throw Fail{p, fmt::format("host \"{}\" does not exist", h.mua->submit_to)};
+      const char* role = h.mua->port == 25 ? "MTA" : "MSA";
+      if (!has_role(*s, role))
+        throw Fail{p, fmt::format("host \"{}\" does not have the {} role (needed to submit on "
+                                  "port {})",
+                                  s->name, role, h.mua->port)};
+    }
+    if (!h.dns_server.empty()) {
+      const auto p = child(ptr, "dns_server");
+      const HostSpec* d = find_host(h.dns_server);
+      if (!d) throw Fail{p, fmt::format("host \"{}\" does not exist", h.dns_server)};
+      if (!has_role(*d, "DNS"))
+        throw Fail{p, fmt::format("host \"{}\" does not have the DNS role", d->name)};
+    } else if (has_role(h, "MTA") && dns_hosts.size() > 1) {
+      throw Fail{ptr, fmt::format("missing required field \"dns_server\" (there are {} DNS "
+                                  "hosts, so an MTA must name the one it asks)",
+                                  dns_hosts.size())};
+    }
+    if (has_role(h, "MDA")) {
+      for (std::size_t j = 0; j < i; ++j) {
+        const HostSpec& o = spec.hosts[j];
+        if (!has_role(o, "MDA")) continue;
+        for (std::size_t k = 0; k < h.domains.size(); ++k)
+          for (const auto& d : o.domains)
+            if (lower(d) == lower(h.domains[k]))
+              throw Fail{child(child(ptr, "domains"), k),
+                         fmt::format("domain \"{}\" is already delivered by the MDA on host "
+                                     "\"{}\"",
+                                     d, o.name)};
+      }
+    }
+  }
+  if (!spec.dns.empty() && dns_hosts.empty())
+    throw Fail{"/dns", "records need a host with the DNS role to serve them"};
+
+  for (std::size_t i = 0; i < spec.script.size(); ++i) {
+    const Action& a = spec.script[i];
+    const std::string& ptr = action_ptrs[i];
+    if (a.at_us > spec.run_for_us)
+      throw Fail{child(ptr, "at"),
+                 fmt::format("{} is after the end of the run ({}, see run_for)",
+                             engine::format_time(a.at_us), engine::format_time(spec.run_for_us))};
+    if (a.kind == "note") continue;
+    const auto hp = child(ptr, "host");
+    const HostSpec* h = nullptr;
+    if (!a.host.empty()) {
+      h = find_host(a.host);
+      if (!h) throw Fail{hp, fmt::format("host \"{}\" does not exist", a.host)};
+    }
+    auto need_role = [&](std::string_view role, std::string_view why) {
+      if (!has_role(*h, role))
+        throw Fail{hp, fmt::format("host \"{}\" does not have the {} role ({})", h->name, role,
+                                   why)};
+    };
+    if (a.kind == "send") {
+      need_role("MUA", "only a MUA sends");
+      // Mail for a domain the submission host does not deliver itself is relayed, and relaying
+      // starts with an MX lookup.
+      const HostSpec* s = find_host(h->mua->submit_to);
+      for (const auto& [addr, rp] : rcpt_ptrs[i]) {
+        const auto parsed = *smtp::parse_mailbox(addr);
+        const bool local = has_role(*s, "MDA") &&
+                           std::any_of(s->domains.begin(), s->domains.end(), [&](const auto& d) {
+                             return lower(d) == lower(parsed.domain);
+                           });
+        if (!local && dns_hosts.empty())
+          throw Fail{rp, fmt::format("<{}> is not delivered by \"{}\", so it must be relayed, "
+                                     "which needs a host with the DNS role to look up MX records",
+                                     addr, s->name)};
+      }
+    }
+    if ((a.kind == "service_down" || a.kind == "service_up")) {
+      const auto ports = ports_of(*h);
+      if (std::find(ports.begin(), ports.end(), a.port) == ports.end()) {
+        std::string list;
+        for (int p : ports) list += (list.empty() ? "" : ", ") + std::to_string(p);
+        throw Fail{child(ptr, "port"),
+                   fmt::format("host \"{}\" runs no service on port {} (its ports: {})", h->name,
+                               a.port, list.empty() ? "none" : list)};
+      }
+    }
+    if (a.kind == "dns_add" || a.kind == "dns_remove") {
+      if (h) need_role("DNS", "DNS records live on a DNS host");
+      if (dns_hosts.empty())
+        throw Fail{ptr, fmt::format("a {} action needs a host with the DNS role", a.kind)};
+    }
+    if (a.kind == "mailbox_full") {
+      need_role("MDA", "only an MDA has mailboxes");
+      const auto addr = *smtp::parse_mailbox(a.mailbox);
+      const auto mp = child(ptr, "mailbox");
+      const bool served = std::any_of(h->domains.begin(), h->domains.end(), [&](const auto& d) {
+        return lower(d) == lower(addr.domain);
+      });
+      if (!served)
+        throw Fail{mp, fmt::format("host \"{}\" does not deliver for {} (it delivers for {})",
+                                   h->name, addr.domain, join_strings(h->domains))};
+      if (!h->users.empty()) {
+        const bool known = std::any_of(h->users.begin(), h->users.end(), [&](const auto& u) {
+          return lower(u.first) == lower(addr.local);
+        });
+        if (!known)
+          throw Fail{mp, fmt::format("host \"{}\" has no user \"{}\"", h->name, addr.local)};
+      }
+    }
+  }
+}
+
+}  // namespace
+
+namespace {
+
+bool matches(const DnsRecord& pattern, const DnsRecord& r) {
+  if (lower(pattern.name) != lower(r.name) || pattern.type != r.type) return false;
+  if (!pattern.value.empty() && lower(pattern.value) != lower(r.value) &&
+      !(pattern.type == "TXT" && pattern.value == r.value))
+    return false;
+  return pattern.type != "MX" || pattern.value.empty() || pattern.preference == r.preference;
+}
+
+// Puts the script in time order (stable) and checks that every dns_remove finds a record to
+// remove at its time, given the initial records and the dns_add actions before it.
+void order_script(Parser& ps) {
+  std::vector<std::size_t> order(ps.spec.script.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return ps.spec.script[a].at_us < ps.spec.script[b].at_us;
+  });
+  std::vector<DnsRecord> records = ps.spec.dns;
+  for (const auto i : order) {
+    const Action& a = ps.spec.script[i];
+    if (a.kind == "dns_add") {
+      records.push_back(*a.record);
+    } else if (a.kind == "dns_remove") {
+      const auto before = records.size();
+      std::erase_if(records, [&](const DnsRecord& r) { return matches(*a.record, r); });
+      if (records.size() == before)
+        throw Fail{child(ps.action_ptrs[i], "record"),
+                   fmt::format("there is no {} record to remove at {}", describe(*a.record),
+                               engine::format_time(a.at_us))};
+    }
+  }
+  std::vector<Action> sorted;
+  sorted.reserve(order.size());
+  for (const auto i : order) sorted.push_back(std::move(ps.spec.script[i]));
+  ps.spec.script = std::move(sorted);
+}
+
+// Duplicate keys in one object: nlohmann keeps one silently, which would hide a typo'd copy.
+// The parser callback tracks where it is to name the second occurrence by its JSON pointer.
+struct DuplicateFinder {
+  struct Frame {
+    bool object = false;
+    std::set<std::string> keys;
+    std::string key;
+    std::size_t index = 0;
+  };
+  std::vector<Frame> stack;
+  std::optional<std::string> duplicate;  // pointer of the first duplicate key
+
+  std::string pointer() const {
+    std::string p;
+    for (const auto& f : stack)
+      p += "/" + (f.object ? trace::json_pointer_escape(f.key) : std::to_string(f.index));
+    return p;
+  }
+  void finished_value() {
+    if (!stack.empty() && !stack.back().object) ++stack.back().index;
+  }
+  bool operator()(int, J::parse_event_t ev, J& parsed) {
+    switch (ev) {
+      case J::parse_event_t::object_start:
+        stack.push_back(Frame{true, {}, {}, 0});
+        break;
+      case J::parse_event_t::array_start:
+        stack.push_back(Frame{false, {}, {}, 0});
+        break;
+      case J::parse_event_t::object_end:
+      case J::parse_event_t::array_end:
+        if (!stack.empty()) stack.pop_back();
+        finished_value();
+        break;
+      case J::parse_event_t::key: {
+        if (stack.empty()) break;
+        auto& f = stack.back();
+        f.key = parsed.get<std::string>();
+        if (!f.keys.insert(f.key).second && !duplicate) duplicate = pointer();
+        break;
+      }
+      case J::parse_event_t::value:
+        finished_value();
+        break;
+    }
+    return true;
+  }
+};
+
+}  // namespace
+
+LoadResult parse_scenario(std::string_view text, std::string_view file_label) {
+  const std::string file(file_label);
+  auto fail = [&](const std::string& ptr, const std::string& what) {
+    return LoadError{ptr.empty() ? fmt::format("{}: {}", file, what)
+                                 : fmt::format("{}: {}: {}", file, ptr, what)};
+  };
+  J root;
+  auto finder = std::make_shared<DuplicateFinder>();
+  try {
+    root = J::parse(text, [finder](int d, J::parse_event_t ev, J& parsed) {
+      return (*finder)(d, ev, parsed);
+    });
+  } catch (const J::parse_error& e) {
+    return LoadError{fmt::format("{}: {}", file,
+                                 trace::describe_json_syntax_error(text, e.byte, e.what()))};
+  }
+  if (finder->duplicate)
+    return fail(*finder->duplicate, "field appears twice in the same object");
+  Parser ps;
+  ps.file = file;
+  ps.spec.file = file;
+  try {
+    ps.top(root);
+    ps.cross_checks();
+    order_script(ps);
+  } catch (const Fail& f) {
+    return fail(f.ptr, f.what);
+  }
+  return std::move(ps.spec);
+}
+
+LoadResult load_scenario(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::error_code ec(errno, std::generic_category());
+    return LoadError{fmt::format("{}: cannot read the file ({})", path.string(), ec.message())};
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad())
+    return LoadError{fmt::format("{}: cannot read the file (read error)", path.string())};
+  return parse_scenario(ss.str(), path.string());
+}
+
+}  // namespace smtpsim::scenario

@@ -1,0 +1,65 @@
+// A scenario brought to life: the network, the roles on each host, and the script of timed
+// actions, all on one event queue with one seeded RNG. Same Spec + same seed -> the same
+// trace, byte for byte. The GUI and `smtpsim run` drive it the same way: step() or run().
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "sim/engine/network.hpp"
+#include "sim/nodes/dns_resolver.hpp"
+#include "sim/nodes/dns_server.hpp"
+#include "sim/nodes/mda.hpp"
+#include "sim/nodes/msa.hpp"
+#include "sim/nodes/mta.hpp"
+#include "sim/nodes/mua.hpp"
+#include "sim/nodes/resolver.hpp"
+#include "sim/scenario/spec.hpp"
+#include "sim/trace/sink.hpp"
+
+namespace smtpsim::scenario {
+
+class Simulation {
+ public:
+  // Throws std::invalid_argument for a Spec the loader should have refused.
+  Simulation(const Spec& spec, trace::Sink& sink, std::optional<std::uint64_t> seed = {});
+  ~Simulation();
+
+  bool step();  // one engine event; false when nothing is left or the time limit is reached
+  void run();   // until nothing is left to do or spec.run_for_us has passed
+
+  engine::SimTime now() const { return queue_.now(); }
+  engine::Network& net() { return net_; }
+  engine::EventQueue& queue() { return queue_; }
+  const Spec& spec() const { return spec_; }
+  nodes::Mta* mta(const std::string& host);
+  nodes::Mda* mda(const std::string& host);
+  nodes::Mua* mua(const std::string& host);
+  nodes::DnsServer* dns(const std::string& host);
+  std::size_t total_queued() const;
+
+  // Applies one action now (the script, the GUI's fault menu and tests all come here).
+  void apply(const Action& a);
+
+ private:
+  struct HostRoles {
+    std::unique_ptr<nodes::Mda> mda;
+    std::unique_ptr<nodes::Resolver> resolver;
+    std::unique_ptr<nodes::Mta> mta;
+    std::unique_ptr<nodes::Msa> msa;
+    std::unique_ptr<nodes::Mua> mua;
+    std::unique_ptr<nodes::DnsServer> dns;
+  };
+  engine::HostId host_or_throw(const std::string& name) const;
+
+  Spec spec_;
+  trace::Sink& sink_;
+  engine::EventQueue queue_;
+  engine::Rng rng_;
+  engine::Network net_;
+  nodes::World world_;
+  std::map<std::string, HostRoles> roles_;
+};
+
+}  // namespace smtpsim::scenario
