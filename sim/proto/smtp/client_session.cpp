@@ -339,6 +339,7 @@ void ClientSession::timeout() {
 std::string ClientSession::take_output() {
   std::string out;
   out.swap(out_);
+  out_.reserve(256);  // keep appends from growing the buffer 15, 30, 60, ...
   return out;
 }
 

@@ -3,11 +3,17 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
+
 namespace smtpsim::smtp {
 
 namespace {
 void append_clean(std::string& out, std::string_view s) {
-  for (char c : s) out.push_back((c == '\r' || c == '\n') ? ' ' : c);
+  const std::size_t at = out.size();
+  out.append(s);
+  if (!std::memchr(s.data(), '\r', s.size()) && !std::memchr(s.data(), '\n', s.size())) return;
+  for (std::size_t i = at; i < out.size(); ++i)
+    if (out[i] == '\r' || out[i] == '\n') out[i] = ' ';
 }
 }  // namespace
 

@@ -3,6 +3,8 @@
 // a decision event for the owner.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "sim/proto/smtp/server_session.hpp"
 #include "sim/proto/smtp/text.hpp"
 
@@ -51,25 +53,48 @@ ServerEvent ServerSession::greet_reply(std::string_view arg, bool extended) {
   extended_ = extended;
   // Echo at most a domain's worth (255, RFC 5321 §4.5.3.1.2) so the reply line stays within
   // the 512-octet limit of §4.5.3.1.5 whatever the client sent (found by fuzz_smtp_server).
-  std::string first = fmt::format("{} Hello {}", cfg_.hostname, sanitize(helo_, kMaxDomain));
-  if (!cfg_.client_address.empty()) first += fmt::format(" [{}]", cfg_.client_address);
-  // RFC 2034 §3: no enhanced status codes on the EHLO/HELO response.
-  Reply r{250, "", std::move(first)};
-  if (extended) {
-    if (cfg_.pipelining) r.lines.emplace_back("PIPELINING");
-    if (cfg_.size_extension) r.lines.emplace_back(fmt::format("SIZE {}", cfg_.max_message_size));
-    if (cfg_.starttls_available && !cfg_.tls_active) r.lines.emplace_back("STARTTLS");
+  // The keyword lines depend only on the configuration and on TLS: rendered once each.
+  std::string& kw = ehlo_keywords_[cfg_.tls_active ? 1 : 0];
+  if (extended && kw.empty()) {
+    std::vector<std::string> lines;
+    if (cfg_.pipelining) lines.emplace_back("PIPELINING");
+    if (cfg_.size_extension) lines.emplace_back(fmt::format("SIZE {}", cfg_.max_message_size));
+    if (cfg_.starttls_available && !cfg_.tls_active) lines.emplace_back("STARTTLS");
     if (cfg_.auth_enabled) {
       std::string mechs;
       for (auto m : {SaslMechanism::Plain, SaslMechanism::Login, SaslMechanism::CramMd5}) {
         if (mechanism_allowed_now(m)) mechs += fmt::format(" {}", mechanism_name(m));
       }
-      if (!mechs.empty()) r.lines.push_back("AUTH" + mechs);
+      if (!mechs.empty()) lines.push_back("AUTH" + mechs);
     }
-    if (cfg_.enhanced_status_codes) r.lines.emplace_back("ENHANCEDSTATUSCODES");
-    if (cfg_.eightbitmime) r.lines.emplace_back("8BITMIME");
+    if (cfg_.enhanced_status_codes) lines.emplace_back("ENHANCEDSTATUSCODES");
+    if (cfg_.eightbitmime) lines.emplace_back("8BITMIME");
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      kw += i + 1 < lines.size() ? "250-" : "250 ";
+      kw += lines[i];
+      kw += "\r\n";
+    }
   }
-  reply(r);
+  const std::size_t before = out_.size();
+  out_ += (extended && !kw.empty()) ? "250-" : "250 ";
+  out_ += cfg_.hostname;
+  out_ += " Hello ";
+  out_ += sanitize(helo_, kMaxDomain);
+  if (!cfg_.client_address.empty()) {
+    out_ += " [";
+    out_ += cfg_.client_address;
+    out_ += ']';
+  }
+  out_ += "\r\n";
+  if (extended) out_ += kw;
+  if (observer_) {
+    std::string_view rendered(out_.data() + before, out_.size() - before);
+    while (!rendered.empty()) {
+      const auto eol = rendered.find("\r\n");
+      observer_->on_line_out(rendered.substr(0, eol), false);
+      rendered.remove_prefix(eol + 2);
+    }
+  }
   enter(ServerState::Ready, extended ? "EHLO 250" : "HELO 250");
   return se::NeedData{};
 }
@@ -133,6 +158,8 @@ std::optional<Reply> ServerSession::check_data() const {
 ServerEvent ServerSession::cmd_data(std::string_view) {
   reset_data_flags();
   tx_.content.clear();
+  // Room for the declared size (RFC 1870), capped so a false SIZE cannot make us reserve much.
+  tx_.content.reserve(std::min<std::uint64_t>(tx_.params.size.value_or(4096) + 64, 65536));
   reply(354, "", "End data with <CR><LF>.<CR><LF>");
   enter(ServerState::Data, "DATA 354");
   return se::NeedData{};

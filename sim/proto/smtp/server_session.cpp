@@ -68,7 +68,25 @@ void ServerSession::reply(const Reply& r) {
 }
 
 void ServerSession::reply(int code, std::string_view enhanced, std::string_view text) {
-  reply(Reply{code, std::string(enhanced), std::string(text)});
+  // The common one-line reply, rendered straight into the output (no Reply temporary).
+  const std::size_t before = out_.size();
+  const char head[4] = {char('0' + code / 100 % 10), char('0' + code / 10 % 10),
+                        char('0' + code % 10), ' '};
+  out_.append(head, 4);
+  if (cfg_.enhanced_status_codes && !enhanced.empty()) {
+    out_.append(enhanced);
+    out_.push_back(' ');
+  }
+  const std::size_t at = out_.size();
+  out_.append(text);
+  if (std::memchr(text.data(), '\r', text.size()) || std::memchr(text.data(), '\n', text.size())) {
+    for (std::size_t i = at; i < out_.size(); ++i)
+      if (out_[i] == '\r' || out_[i] == '\n') out_[i] = ' ';
+  }
+  out_.append("\r\n");
+  if (observer_) {
+    observer_->on_line_out(std::string_view(out_.data() + before, out_.size() - before - 2), false);
+  }
 }
 
 void ServerSession::error_reply(const Reply& r) {
@@ -137,6 +155,7 @@ std::string ServerSession::take_output() {
   if (state_ != ServerState::Connect) greeting_taken_ = true;
   std::string out;
   out.swap(out_);
+  out_.reserve(256);  // keep appends from growing the buffer 15, 30, 60, ...
   return out;
 }
 
@@ -388,8 +407,12 @@ ServerEvent ServerSession::process_data() {
     if (data_line_too_long_) {
       tx_.content.clear();  // refused at the end anyway (see above): keep nothing
     } else if (!data_too_big_ && (max == 0 || tx_.content.size() + content.size() + 2 <= max)) {
-      tx_.content.append(content);
-      tx_.content.append("\r\n");
+      if (crlf) {
+        tx_.content.append(content.data(), content.size() + 2);  // the CRLF follows it in in_
+      } else {
+        tx_.content.append(content);
+        tx_.content.append("\r\n");
+      }
     } else {
       data_too_big_ = true;
     }
@@ -430,7 +453,7 @@ void ServerSession::accept(std::optional<Reply> r) {
     case Pending::MailFrom: {
       auto& ev = std::get<se::MailFrom>(pending_event_);
       const bool ok = reply_is_positive_or_default(r);
-      reply(r ? *r : Reply{250, "2.1.0", "Ok"});
+      r ? reply(*r) : reply(250, "2.1.0", "Ok");
       if (ok) {
         tx_.rollback();
         tx_.sender = std::move(ev.sender);
@@ -442,7 +465,7 @@ void ServerSession::accept(std::optional<Reply> r) {
     case Pending::RcptTo: {
       auto& ev = std::get<se::RcptTo>(pending_event_);
       const bool ok = reply_is_positive_or_default(r);
-      reply(r ? *r : Reply{250, "2.1.5", "Ok"});
+      r ? reply(*r) : reply(250, "2.1.5", "Ok");
       if (ok) {
         tx_.recipients.push_back(std::move(ev.recipient));
         enter(ServerState::Rcpt, "RCPT 250");
@@ -452,7 +475,7 @@ void ServerSession::accept(std::optional<Reply> r) {
     case Pending::Auth: {
       auth_user_ = std::get<se::Auth>(pending_event_).user;
       auth_ = {};
-      reply(r ? *r : Reply{235, "2.7.0", "Authentication successful"});
+      r ? reply(*r) : reply(235, "2.7.0", "Authentication successful");
       enter(ServerState::Ready, "235 authenticated");
       return;
     }
@@ -463,7 +486,7 @@ void ServerSession::accept(std::optional<Reply> r) {
       return;
     case Pending::Message: {
       ++messages_accepted_;
-      reply(r ? *r : Reply{250, "2.0.0", "Ok: queued"});
+      r ? reply(*r) : reply(250, "2.0.0", "Ok: queued");
       tx_.rollback();
       enter(ServerState::Ready, "end of data");
       return;

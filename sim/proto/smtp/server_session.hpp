@@ -190,6 +190,7 @@ class ServerSession {
   bool closed_reported_ = false;
 
   std::string out_;
+  std::string ehlo_keywords_[2];  // rendered EHLO keyword lines, without / with TLS
   int errors_ = 0;
   bool extended_ = false;  // EHLO (not HELO) was used: PIPELINING may be in effect
   std::string helo_;
