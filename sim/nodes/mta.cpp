@@ -128,8 +128,11 @@ void Mta::enqueue(const std::string& id, const std::string& sender,
   for (const auto& r : rcpts) e.rcpts.push_back(QueuedRecipient{r});
   std::string list;
   for (const auto& r : rcpts) list += (list.empty() ? "<" : ", <") + r + ">";
+  std::string all;  // detail: every recipient, so observers can follow each one
+  for (const auto& r : rcpts) all += (all.empty() ? "" : ",") + r;
   trace(EventKind::Queued, e, rcpts.size() == 1 ? rcpts.front() : std::string{},
-        fmt::format("queued {} from <{}> to {} ({} bytes)", id, sender, list, content.size()));
+        fmt::format("queued {} from <{}> to {} ({} bytes)", id, sender, list, content.size()),
+        all);
   queue_[id] = std::move(e);
   schedule_attempt(id, world_.now());
 }
@@ -321,7 +324,8 @@ void Mta::domain_done(std::shared_ptr<Attempt> a) {
 
 void Mta::defer(QueueEntry&, QueuedRecipient& r, const std::string& error,
                 const std::string& status) {
-  r.last_error = error;
+  // RFC 3464 §2.3.6: a diagnostic names its type; ours for non-SMTP failures is x-smtpsim.
+  r.last_error = error.find("; ") == std::string::npos ? "x-smtpsim; " + error : error;
   r.status = status;
 }
 

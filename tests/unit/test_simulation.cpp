@@ -4,6 +4,7 @@
 #include "sim/scenario/simulation.hpp"
 #include "sim/trace/recorder.hpp"
 #include "sim/trace/text_writer.hpp"
+#include "sim/trace/world_view.hpp"
 #include "tests/support/scenarios.hpp"
 
 namespace {
@@ -83,6 +84,56 @@ TEST(Simulation, UnknownUserBouncesBackToTheSender) {
   ASSERT_EQ(box->folders.at("INBOX").messages.size(), 1u) << trace::render_text(rec.events());
   EXPECT_NE(box->folders.at("INBOX").messages[0].content.find("report-type=delivery-status"),
             std::string::npos);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(WorldView, StepBackShowsTheQueueWhileTheServerWasDown) {
+  auto spec = smtpsim::testing::two_providers();
+  scenario::Action down;
+  down.kind = "host_down";
+  down.host = "mx.example.net";
+  spec.script.push_back(down);
+  spec.script.push_back(smtpsim::testing::send_action(1'000'000, "alice-laptop",
+                                                      {"carol@example.net"}, "Hi"));
+  scenario::Action up;
+  up.at_us = 3600LL * 1'000'000;
+  up.kind = "host_up";
+  up.host = "mx.example.net";
+  spec.script.push_back(up);
+  trace::Recorder rec;
+  scenario::Simulation sim(spec, rec);
+  sim.run();
+  const std::span<const trace::Event> events = rec.events();
+  // Find the first deferral: at that moment the message waits in mail.example.com's queue.
+  std::size_t deferred_at = 0;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (events[i].kind == EventKind::Deferred) {
+      deferred_at = i + 1;
+      break;
+    }
+  }
+  ASSERT_GT(deferred_at, 0u);
+  trace::ViewIndex index(16);  // small stride: exercise the snapshots
+  const auto then = index.at(events, deferred_at);
+  EXPECT_EQ(then.queued_messages("mail.example.com"), 1u);
+  EXPECT_TRUE(then.hosts_down.count("mx.example.net"));
+  EXPECT_EQ(then.delivered.count("mx.example.net"), 0u);
+  const auto end = index.at(events, events.size());
+  EXPECT_EQ(end.queued_messages("mail.example.com"), 0u);
+  EXPECT_FALSE(end.hosts_down.count("mx.example.net"));
+  EXPECT_EQ(end.delivered.at("mx.example.net").at("carol@example.net"), 1);
+  EXPECT_TRUE(end.connections.empty());
+  // Random access gives what a straight fold gives.
+  for (std::size_t n : {std::size_t{0}, deferred_at, events.size() / 2, events.size()}) {
+    const auto a = index.at(events, n);
+    const auto b = trace::fold(events, n);
+    EXPECT_EQ(a.applied, b.applied);
+    EXPECT_EQ(a.queues, b.queues);
+    EXPECT_EQ(a.hosts_down, b.hosts_down);
+  }
 }
 
 }  // namespace

@@ -297,13 +297,15 @@ std::string build_dsn(const DsnInput& in) {
                          count_of(good)));
     text += "\r\n";
   }
-  for (const auto& r : in.recipients) {
+  for (std::size_t i = 0; i < in.recipients.size(); ++i) {
+    const DsnRecipient& r = in.recipients[i];
     const std::string status = ascii_line(r.status, 32);
+    if (i > 0) text += "\r\n";
     text += wrap(fmt::format("<{}>: {}", ascii_line(r.final_recipient), action_name(r.action)));
     const std::string_view klass = status.starts_with('5')   ? "permanent failure"
                                    : status.starts_with('4') ? "temporary problem"
                                                              : "success";
-    text += wrap(fmt::format("Status {}: {} ({}).", status, status_meaning(status), klass), "    ",
+    text += wrap(fmt::format("Status {} ({}): {}.", status, klass, status_meaning(status)), "    ",
                  "    ");
     if (r.diagnostic_code) {
       const std::string diag = ascii_line(*r.diagnostic_code);

@@ -16,8 +16,11 @@
 // a "double bounce").
 //
 // What it trusts: DsnInput comes from the MTA's own queue, but the diagnostic text is the
-// remote server's reply and the original message is whatever the sender wrote: both are
-// made 7-bit safe (controls and CR/LF removed) and every line is kept within 998 octets.
+// remote server's reply and the original message is whatever the sender wrote. Every value
+// in parts 1 and 2 and in the DSN's own header is made one line of 7-bit text (CR/LF become
+// spaces, other controls and 8-bit bytes '?', at most 900 octets). Part 3 keeps the
+// original header bytes (then marked 8bit if it has to be) with CRLF line ends, and a line
+// over 998 octets is folded by force. So every line of the result is CRLF and <= 998.
 // parse_dsn() trusts nothing: any message in, nullopt when it is not a well-formed DSN.
 #pragma once
 
