@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "app/demo.hpp"
+#include "app/run_cmd.hpp"
 #include "app/smtpd_stdio.hpp"
 #include "sim/proto/smtp/address.hpp"
 
@@ -70,7 +71,19 @@ int run_cli(int argc, char** argv) {
   auto* demo = app.add_subcommand(
       "demo", "Print a demonstration SMTP session between the real client and server machines");
 
+  RunOptions run;
+  auto* run_cmd = app.add_subcommand("run", "Run a lesson or scenario headless and write its transcript");
+  run_cmd->add_option("scenario", run.scenario, "Scenario file, or the name of a shipped one")
+      ->required();
+  run_cmd->add_option("--seed", run.seed, "Seed for every random choice (default: the scenario's)");
+  run_cmd->add_option("--format", run.format, "Transcript format")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}));
+  run_cmd->add_option("-o,--output", run.output, "Write to FILE instead of standard output");
+
   CLI11_PARSE(app, argc, argv);
+
+  if (app.got_subcommand(run_cmd)) return run_scenario_command(run, stdout, stderr);
 
   if (app.got_subcommand("smtpd")) {
     smtpd.crlf = crlf == "always"  ? CrlfMode::Always

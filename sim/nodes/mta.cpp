@@ -360,7 +360,8 @@ void Mta::finish_round(QueueEntry& e) {
       r.last_error = why;
       r.status = "4.4.7";
       trace(EventKind::Bounced, e, r.address,
-            fmt::format("bounced <{}>: gave up after {}", r.address, engine::format_time(age)),
+            fmt::format("bounced <{}>: gave up after {} in the queue", r.address,
+                        engine::format_time(age).substr(1)),
             "4.4.7");
       failed.push_back(i);
     }

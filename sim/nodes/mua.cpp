@@ -63,7 +63,7 @@ void Mua::send(const Draft& d) {
       if (rr.status != smtp::RecipientStatus::Accepted) {
         world_.net.trace(trace::Event{.kind = trace::EventKind::Note,
                                       .host = me,
-                                      .text = fmt::format("the MSA refused <{}>: {}", rr.address,
+                                      .text = fmt::format("the server refused <{}>: {}", rr.address,
                                                           rr.reply.summary()),
                                       .address = rr.address});
       }

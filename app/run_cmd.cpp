@@ -1,0 +1,100 @@
+// The headless runner.
+#include "app/run_cmd.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+
+#include "sim/scenario/load.hpp"
+#include "sim/scenario/simulation.hpp"
+#include "sim/trace/json_writer.hpp"
+#include "sim/trace/recorder.hpp"
+#include "sim/trace/text_writer.hpp"
+
+#ifndef SMTPSIM_SOURCE_DATA_DIR
+#define SMTPSIM_SOURCE_DATA_DIR ""
+#endif
+
+namespace smtpsim::app {
+
+namespace fs = std::filesystem;
+
+std::string data_dir() {
+  if (const char* env = std::getenv("SMTPSIM_DATA_DIR"); env && *env) return env;
+  return SMTPSIM_SOURCE_DATA_DIR;
+}
+
+std::string resolve_scenario(const std::string& name) {
+  std::error_code ec;
+  if (fs::exists(name, ec)) return name;
+  const fs::path base = data_dir();
+  for (const char* sub : {"scenarios", ""}) {
+    fs::path p = base / sub / (name + ".json");
+    if (fs::exists(p, ec)) return p.string();
+  }
+  return name;  // let the loader say it does not exist
+}
+
+std::string write_file_atomically(const std::string& path, const std::string& data) {
+  const fs::path target(path);
+  const fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".tmp");
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return fmt::format("cannot write {}: {}", path, std::strerror(errno));
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const std::string why = std::strerror(errno);
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return fmt::format("cannot write {}: {}", path, why);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0 || ::rename(tmp.c_str(), target.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    return fmt::format("cannot write {}: {}", path, why);
+  }
+  return {};
+}
+
+int run_scenario_command(const RunOptions& o, std::FILE* out, std::FILE* err) {
+  auto loaded = scenario::load_scenario(resolve_scenario(o.scenario));
+  if (auto* e = std::get_if<scenario::LoadError>(&loaded)) {
+    std::fprintf(err, "smtpsim run: %s\n", e->message.c_str());
+    return 2;
+  }
+  const auto& spec = std::get<scenario::Spec>(loaded);
+  trace::Recorder rec;
+  std::string text;
+  try {
+    scenario::Simulation sim(spec, rec, o.seed);
+    sim.run();
+  } catch (const std::exception& ex) {
+    std::fprintf(err, "smtpsim run: %s: %s\n", spec.file.c_str(), ex.what());
+    return 1;
+  }
+  if (o.format == "json") {
+    text = trace::write_json_trace({spec.name, o.seed.value_or(spec.seed)}, rec.events());
+  } else {
+    text = trace::render_text(rec.events());
+  }
+  if (o.output.empty() || o.output == "-") {
+    std::fwrite(text.data(), 1, text.size(), out);
+    return std::fflush(out) == 0 ? 0 : 1;
+  }
+  if (auto problem = write_file_atomically(o.output, text); !problem.empty()) {
+    std::fprintf(err, "smtpsim run: %s\n", problem.c_str());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace smtpsim::app
