@@ -94,6 +94,12 @@ void DnsResolver::finish(MxAnswer ans, const std::string& domain,
 }
 
 void DnsResolver::resolve_mx(const std::string& domain, std::function<void(MxAnswer)> done) {
+  if (dns::check_name(domain)) {  // not a name DNS can carry (an address literal, say)
+    MxAnswer bad;
+    bad.status = MxAnswer::Status::NoSuchDomain;
+    finish(std::move(bad), domain, done);
+    return;
+  }
   query(domain, RecordType::MX, [this, domain, done](std::optional<dns::Message> r) mutable {
     MxAnswer ans;
     if (!r || r->flags.rcode == Rcode::ServFail || r->flags.rcode == Rcode::Refused) {

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include "sim/proto/dns/name.hpp"
+
 namespace smtpsim::nodes {
 
 DnsServer::DnsServer(World& world, engine::HostId host,
@@ -13,7 +15,7 @@ DnsServer::DnsServer(World& world, engine::HostId host,
 }
 
 std::string DnsServer::origin_for(const std::string& name) {
-  std::string n = name;
+  std::string n = dns::canonical_name(name);
   while (!n.empty() && n.back() == '.') n.pop_back();
   const auto last = n.rfind('.');
   if (last == std::string::npos || last == 0) return n;
@@ -38,16 +40,11 @@ void DnsServer::add(const dns::ResourceRecord& rr, bool traced) {
 
 void DnsServer::remove(const dns::ResourceRecord& rr) {
   dns::Zone* z = zones_.find_zone(rr.name);
-  if (!z) return;
-  auto keep = z->find(rr.name, rr.type);
-  z->remove(rr.name, rr.type);
   std::size_t removed = 0;
-  for (const auto& old : keep) {
-    if (old.data == rr.data || rr.data == dns::ResourceRecord{}.data) {
-      ++removed;
-    } else {
-      z->add(old);
-    }
+  if (z) {
+    // An A/MX/TXT record with empty data means "every record of that name and type".
+    const bool all = rr.data == dns::ResourceRecord{}.data;
+    removed = all ? z->remove(rr.name, rr.type) : z->remove(rr);
   }
   world_.net.trace(trace::Event{
       .kind = trace::EventKind::DnsRecordChanged,
@@ -58,19 +55,28 @@ void DnsServer::remove(const dns::ResourceRecord& rr) {
 }
 
 void DnsServer::on_datagram(engine::HostId from, std::uint16_t from_port, std::string bytes) {
-  auto decoded = dns::decode(bytes);
-  auto* q = std::get_if<dns::Message>(&decoded);
-  if (!q || q->flags.qr) return;  // not a query: no answer (RFC 1035 §4.1.1)
-  dns::Message answer =
-      failing ? dns::make_response(*q, dns::Rcode::ServFail) : zones_.answer(*q);
+  std::optional<std::string> wire;
+  if (failing) {
+    auto decoded = dns::decode(bytes);
+    if (auto* q = std::get_if<dns::Message>(&decoded); q && !q->flags.qr) {
+      wire = dns::encode(dns::make_response(*q, dns::Rcode::ServFail));
+    }
+  } else {
+    // answer_wire: FORMERR for garbage, never an answer to an answer, 512-byte UDP limit.
+    wire = zones_.answer_wire(bytes, dns::Transport::Udp);
+  }
+  if (!wire) return;
+  auto shown = dns::decode(*wire);
   world_.net.trace(trace::Event{.kind = trace::EventKind::Datagram,
                                 .host = world_.net.name(host_),
                                 .peer = world_.net.name(from),
                                 .port = 53,
                                 .proto = "DNS",
                                 .outbound = true,
-                                .text = dns::describe(answer)});
-  world_.net.send_datagram(host_, 53, from, from_port, dns::encode(answer));
+                                .text = std::holds_alternative<dns::Message>(shown)
+                                            ? dns::describe(std::get<dns::Message>(shown))
+                                            : std::string("undecodable answer")});
+  world_.net.send_datagram(host_, 53, from, from_port, std::move(*wire));
 }
 
 }  // namespace smtpsim::nodes

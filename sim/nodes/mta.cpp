@@ -48,6 +48,11 @@ bool Mta::delivers_locally(const std::string& domain) const {
 
 std::size_t Mta::queued_count() const { return queue_.size(); }
 
+void Mta::set_relay_domains(std::set<std::string> domains) {
+  relay_domains_.clear();
+  for (const auto& d : domains) relay_domains_.insert(smtp::to_lower(d));
+}
+
 void Mta::listen_smtp(std::uint16_t port) {
   smtp_ = std::make_unique<SmtpService>(world_.net, host_, port, *this, [this](engine::HostId) {
     smtp::ServerConfig cfg;
@@ -93,7 +98,7 @@ smtp::Decision Mta::rcpt_to(const smtp::ServerSession& s, const smtp::server_eve
         return smtp::Decision::yes();
     }
   }
-  if (s.authenticated()) return smtp::Decision::yes();
+  if (s.authenticated() || relay_domains_.count(domain)) return smtp::Decision::yes();
   // Not ours and not a client of ours: no open relay (RFC 5321 §7.1, REFERENCE.md).
   return smtp::Decision::no(smtp::Reply{
       554, "5.7.1", fmt::format("<{}>: Relay access denied", smtp::sanitize(addr, 300))});
@@ -153,7 +158,10 @@ void Mta::attempt(const std::string& id) {
   }
   e.in_flight = true;
   ++e.attempts;
-  bounced_this_round_.clear();
+  // Fixed: this list used to be one member of the Mta shared by all entries, so a round
+  // starting while another entry's round waited for DNS or SMTP cleared (or later took) the
+  // other entry's bounces: DSNs went missing or named the wrong recipients.
+  e.bounced_this_round.clear();
   auto a = std::make_shared<Attempt>();
   a->id = id;
   a->outstanding = 1;  // held until every domain has been started
@@ -221,6 +229,25 @@ void Mta::try_domain(std::shared_ptr<Attempt> a, std::string domain, std::vector
       case MxAnswer::Status::Ok:
         break;
     }
+    // Fixed: RFC 5321 §5.1 — when this host is in the list, drop it and every MX whose
+    // preference is not better than ours *before* trying any: equal-preference peers may
+    // have been shuffled ahead of us, and two equal backup MX hosts used to pass a message
+    // back and forth (a relay loop) while the primary was unreachable.
+    int own = -1;
+    for (const auto& t : ans.targets) {
+      if (!t.address.empty() && world_.net.find(t.address) == host_ &&
+          (own < 0 || t.preference < own)) {
+        own = t.preference;
+      }
+    }
+    if (own >= 0) {
+      std::erase_if(ans.targets, [own](const MxTarget& t) { return t.preference >= own; });
+      if (ans.targets.empty()) {
+        try_target(a, domain, idx, {}, 0,
+                   fmt::format("no MX of {} better than this host is reachable", domain));
+        return;
+      }
+    }
     try_target(a, domain, idx, ans.targets, 0, "");
   });
 }
@@ -230,13 +257,20 @@ void Mta::try_target(std::shared_ptr<Attempt> a, std::string domain, std::vector
   auto it = queue_.find(a->id);
   if (it == queue_.end()) return;
   QueueEntry& e = it->second;
-  // Skip targets we cannot use: no address, unknown address, or ourselves (RFC 5321 §5.1:
-  // an MX list that leads back here without us delivering locally is a loop).
+  // Skip targets we cannot use (no address, unknown address). Finding ourselves in the list
+  // ends it: RFC 5321 §5.1 says to discard our own entry and every MX with a preference at
+  // least as high — a backup MX only ever forwards to better ones, which prevents loops.
   while (t < targets.size()) {
     const engine::HostId h = targets[t].address.empty() ? -1 : world_.net.find(targets[t].address);
-    if (h >= 0 && h != host_) break;
-    if (h == host_) last_error = fmt::format("mail for {} loops back to myself", domain);
-    else last_error = fmt::format("no address for {}", targets[t].host);
+    if (h == host_) {
+      if (last_error.empty()) {
+        last_error = fmt::format("no MX of {} better than this host is reachable", domain);
+      }
+      t = targets.size();
+      break;
+    }
+    if (h >= 0) break;
+    last_error = fmt::format("no address for {}", targets[t].host);
     ++t;
   }
   if (t >= targets.size()) {
@@ -336,14 +370,14 @@ void Mta::bounce(QueueEntry& e, QueuedRecipient& r, const std::string& error,
   r.status = status;
   trace(EventKind::Bounced, e, r.address, fmt::format("bounced <{}>: {}", r.address, error), status);
   for (std::size_t i = 0; i < e.rcpts.size(); ++i)
-    if (&e.rcpts[i] == &r) bounced_this_round_.push_back(i);
+    if (&e.rcpts[i] == &r) e.bounced_this_round.push_back(i);
 }
 
 void Mta::finish_round(QueueEntry& e) {
   e.in_flight = false;
   const std::string id = e.id;
-  std::vector<std::size_t> failed = bounced_this_round_;
-  bounced_this_round_.clear();
+  std::vector<std::size_t> failed = std::move(e.bounced_this_round);
+  e.bounced_this_round.clear();
 
   const engine::SimTime age = world_.now() - e.arrival;
   const std::int64_t lifetime =

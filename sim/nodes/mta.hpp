@@ -50,6 +50,9 @@ struct QueueEntry {
   bool delay_warned = false;
   bool in_flight = false;
   std::vector<QueuedRecipient> rcpts;
+  // Recipients bounced in the current delivery round (indexes into rcpts), for its DSN. Per
+  // entry: rounds of different entries overlap (DNS and SMTP are asynchronous).
+  std::vector<std::size_t> bounced_this_round;
   bool done() const;
 };
 
@@ -68,6 +71,10 @@ class Mta : public smtp::ServerPolicy {
   std::string new_queue_id();
   void enqueue(const std::string& id, const std::string& sender,
                const std::vector<std::string>& rcpts, const std::string& content);
+
+  // Domains this MTA is a backup MX for (Postfix relay_domains): accepted from anyone on
+  // port 25, queued, and forwarded to the domain's better MX hosts.
+  void set_relay_domains(std::set<std::string> domains);
 
   const std::map<std::string, QueueEntry>& queue() const { return queue_; }
   std::size_t queued_count() const;
@@ -96,6 +103,7 @@ class Mta : public smtp::ServerPolicy {
   World& world_;
   engine::HostId host_;
   std::set<std::string> domains_;
+  std::set<std::string> relay_domains_;
   QueueConfig cfg_;
   Mda* mda_;
   Resolver* resolver_;
@@ -104,7 +112,6 @@ class Mta : public smtp::ServerPolicy {
   std::map<std::uint64_t, std::unique_ptr<SmtpClientConn>> clients_;
   std::uint64_t next_client_ = 0;
   std::uint64_t counter_ = 0;
-  std::vector<std::size_t> bounced_this_round_;
 };
 
 }  // namespace smtpsim::nodes

@@ -37,7 +37,7 @@ nodes::QueueConfig queue_config(const QueueSettings& q) {
 }  // namespace
 
 Simulation::Simulation(const Spec& spec, trace::Sink& sink, std::optional<std::uint64_t> seed)
-    : spec_(spec), sink_(sink), rng_(seed.value_or(spec.seed)), net_(queue_, sink),
+    : spec_(spec), rng_(seed.value_or(spec.seed)), net_(queue_, sink),
       world_{queue_, net_, rng_, spec.epoch_unix} {
   for (const auto& h : spec_.hosts) net_.add_host(h.name, h.address, h.latency_us);
 
@@ -67,6 +67,8 @@ Simulation::Simulation(const Spec& spec, trace::Sink& sink, std::optional<std::u
       r.mta = std::make_unique<nodes::Mta>(
           world_, id, std::set<std::string>(h.domains.begin(), h.domains.end()),
           queue_config(h.queue.value_or(spec_.queue)), r.mda.get(), r.resolver.get());
+      // An MTA with domains but no MDA is a backup MX for them: it accepts and relays on.
+      if (!r.mda) r.mta->set_relay_domains({h.domains.begin(), h.domains.end()});
       r.mta->listen_smtp(25);
     }
     if (has_role(h, "MSA")) {

@@ -54,7 +54,6 @@ class Simulation {
   engine::HostId host_or_throw(const std::string& name) const;
 
   Spec spec_;
-  trace::Sink& sink_;
   engine::EventQueue queue_;
   engine::Rng rng_;
   engine::Network net_;
