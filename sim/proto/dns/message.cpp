@@ -413,10 +413,10 @@ class Reader {
     bool jumped = false;
     for (int hops = 0;;) {
       const std::size_t bound = jumped ? msg_.size() : end;
-      if (p >= bound) fail_at("message ends inside a name", p);
+      if (p >= bound) fail_at("name runs past the end of the data", p);
       const unsigned len = static_cast<unsigned char>(msg_[p]);
       if ((len & 0xC0) == 0xC0) {
-        if (p + 1 >= bound) fail_at("message ends inside a compression pointer", p);
+        if (p + 1 >= bound) fail_at("compression pointer cut off at the end of the data", p);
         const std::size_t target = (len & 0x3F) << 8 | static_cast<unsigned char>(msg_[p + 1]);
         if (target >= limit) {
           fail_at("compression pointer does not point backwards (RFC 1035 §4.1.4)", p);
@@ -435,7 +435,7 @@ class Reader {
       }
       wire += 1 + len;
       if (wire > kMaxNameWire) fail_at("name longer than 255 bytes (RFC 1035 §2.3.4)", p);
-      if (len + 1 > bound - p) fail_at("message ends inside a label", p);
+      if (len + 1 > bound - p) fail_at("label runs past the end of the data", p);
       labels.emplace_back(msg_.substr(p + 1, len));
       p += 1 + len;
     }

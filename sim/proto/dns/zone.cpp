@@ -23,6 +23,38 @@ Labels parse_or_throw(std::string_view name, const char* what) {
   return std::get<Labels>(std::move(r));
 }
 
+// Through the wire and back: this checks every field, and gives the spelling a decoder
+// gives (no trailing dots in names, RFC 5952 IPv6 text), so stored records compare equal to
+// the ones a client decodes. Throws std::invalid_argument when rr does not encode.
+ResourceRecord normalised(ResourceRecord rr) {
+  Message probe;
+  probe.answers.push_back(std::move(rr));
+  auto wire = try_encode(probe, Compression::Off);
+  if (auto* e = std::get_if<EncodeError>(&wire)) throw std::invalid_argument(e->reason);
+  auto back = decode(std::get<std::string>(wire));
+  return std::move(std::get<Message>(back).answers.front());
+}
+
+// The same record for RRset purposes: type and data equal, names inside the data compared
+// as names (RFC 4343; the canonical form of RFC 4034 §6.2 lower-cases them too).
+bool same_data(const ResourceRecord& a, const ResourceRecord& b) {
+  if (a.type != b.type || a.data.index() != b.data.index()) return false;
+  if (const auto* x = std::get_if<MxData>(&a.data)) {
+    const auto& y = std::get<MxData>(b.data);
+    return x->preference == y.preference && names_equal(x->exchange, y.exchange);
+  }
+  if (const auto* x = std::get_if<NameData>(&a.data)) {
+    return names_equal(x->target, std::get<NameData>(b.data).target);
+  }
+  if (const auto* x = std::get_if<SoaData>(&a.data)) {
+    const auto& y = std::get<SoaData>(b.data);
+    return names_equal(x->mname, y.mname) && names_equal(x->rname, y.rname) &&
+           x->serial == y.serial && x->refresh == y.refresh && x->retry == y.retry &&
+           x->expire == y.expire && x->minimum == y.minimum;
+  }
+  return a.data == b.data;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------
@@ -55,12 +87,7 @@ void Zone::add(ResourceRecord rr) {
   if (rr.klass != RecordClass::IN) {
     throw std::invalid_argument(fmt::format("record \"{}\": only class IN is served", rr.name));
   }
-  Message probe;
-  probe.answers.push_back(rr);
-  if (auto r = try_encode(probe); auto* e = std::get_if<EncodeError>(&r)) {
-    throw std::invalid_argument(e->reason);
-  }
-  rr.name = std::string(strip_trailing_dot(rr.name));
+  rr = normalised(std::move(rr));
 
   auto it = names_.find(*k);
   if (it == names_.end()) {
@@ -69,7 +96,7 @@ void Zone::add(ResourceRecord rr) {
   }
   auto& at = it->second;
   for (const auto& x : at) {
-    if (x.type == rr.type && x.data == rr.data) return;  // already there
+    if (same_data(x, rr)) return;  // already there
   }
   const bool has_cname = std::any_of(
       at.begin(), at.end(), [](const ResourceRecord& x) { return x.type == RecordType::CNAME; });
@@ -93,6 +120,26 @@ std::size_t Zone::remove(std::string_view name, std::optional<RecordType> type) 
   const std::size_t removed = before - v.size();
   if (v.empty()) names_.erase(it);
   return removed;
+}
+
+std::size_t Zone::remove(const ResourceRecord& rr) {
+  const auto k = key_of(rr.name);
+  if (!k || rr.klass != RecordClass::IN) return 0;
+  auto it = names_.find(*k);
+  if (it == names_.end()) return 0;
+  ResourceRecord want;
+  try {
+    want = normalised(rr);
+  } catch (const std::invalid_argument&) {
+    return 0;  // not a record that could have been added
+  }
+  auto& v = it->second;
+  auto at =
+      std::find_if(v.begin(), v.end(), [&](const ResourceRecord& x) { return same_data(x, want); });
+  if (at == v.end()) return 0;
+  v.erase(at);
+  if (v.empty()) names_.erase(it);
+  return 1;
 }
 
 std::vector<ResourceRecord> Zone::find(std::string_view name, RecordType type) const {
@@ -182,7 +229,7 @@ void add_negative_soa(Message& r, const Zone& z) {
 
 bool contains(const std::vector<ResourceRecord>& v, const ResourceRecord& rr) {
   return std::any_of(v.begin(), v.end(), [&](const ResourceRecord& x) {
-    return x.type == rr.type && x.data == rr.data && names_equal(x.name, rr.name);
+    return same_data(x, rr) && names_equal(x.name, rr.name);
   });
 }
 

@@ -41,15 +41,18 @@ class Zone {
 
   const std::string& origin() const { return origin_; }  // canonical: lower case, no dot
 
-  // Adds a class-IN record owned by the origin or a name below it. An identical record is
-  // not added twice (RFC 2181 §5). Throws std::invalid_argument when the owner is outside
-  // the zone, the record would not encode (bad name, address, TXT string, wrong data kind),
-  // or it would put a CNAME beside other data or a second CNAME (RFC 1034 §3.6.2, RFC 2181
-  // §10.1).
+  // Adds a class-IN record owned by the origin or a name below it. A record already there
+  // (same type and data, names compared case-insensitively) is not added twice (RFC 2181 §5).
+  // Throws std::invalid_argument when the owner is outside the zone, the record would not encode
+  // (bad name, address, TXT string, wrong data kind), or it would put a CNAME beside other data or
+  // a second CNAME (RFC 1034 §3.6.2, RFC 2181 §10.1).
   void add(ResourceRecord rr);
   // Removes the records of one type (all types: nullopt) at a name; how many went. This is
   // the "DNS record vanishes" fault.
   std::size_t remove(std::string_view name, std::optional<RecordType> type = std::nullopt);
+  // Removes the one record equal to rr, as add() compares them ("MX 10 MX1.example.com."
+  // matches "MX 10 mx1.example.com"); returns 0 or 1.
+  std::size_t remove(const ResourceRecord& rr);
 
   // Records at name with the type (RecordType::ANY: all of them), in the order added.
   std::vector<ResourceRecord> find(std::string_view name, RecordType type) const;
