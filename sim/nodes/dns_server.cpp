@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "sim/proto/dns/name.hpp"
+#include "sim/proto/dns/transport.hpp"
 
 namespace smtpsim::nodes {
 
@@ -62,8 +63,18 @@ void DnsServer::on_datagram(engine::HostId from, std::uint16_t from_port, std::s
       wire = dns::encode(dns::make_response(*q, dns::Rcode::ServFail));
     }
   } else {
-    // answer_wire: FORMERR for garbage, never an answer to an answer, 512-byte UDP limit.
-    wire = zones_.answer_wire(bytes, dns::Transport::Udp);
+    auto decoded = dns::decode(bytes);
+    auto* q = std::get_if<dns::Message>(&decoded);
+    if (q && !q->flags.qr && q->questions.size() == 1 &&
+        !zones_.find_zone(q->questions[0].name)) {
+      // This server stands for the whole DNS of the little world: a name under no zone of
+      // ours does not exist anywhere, so NXDOMAIN (what the root or TLD would say), not the
+      // REFUSED an authoritative-only server gives.
+      wire = dns::encode_udp(dns::make_response(*q, dns::Rcode::NXDomain), 512);
+    } else {
+      // answer_wire: FORMERR for garbage, never an answer to an answer, 512-byte UDP limit.
+      wire = zones_.answer_wire(bytes, dns::Transport::Udp);
+    }
   }
   if (!wire) return;
   auto shown = dns::decode(*wire);
