@@ -9,7 +9,6 @@
 #include <cerrno>
 #include <cmath>
 #include <fstream>
-#include <functional>
 #include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -41,8 +40,20 @@ struct Fail {
 
 constexpr std::array<std::string_view, 5> kRoles = {"MUA", "MSA", "MTA", "DNS", "MDA"};
 constexpr std::array<std::string_view, 12> kActions = {
-    "send",          "host_down", "host_up",  "service_down", "service_up", "link_cut",
-    "link_restored", "latency",   "dns_add",  "dns_remove",   "mailbox_full", "note"};
+    "send",          "host_down", "host_up", "service_down", "service_up",   "link_cut",
+    "link_restored", "latency",   "dns_add", "dns_remove",   "mailbox_full", "note"};
+
+std::string one_line(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 32 || u == 127)
+      out += fmt::format("\\x{:02x}", u);
+    else
+      out.push_back(c);
+  }
+  return out;
+}
 
 std::string join(std::span<const std::string_view> items) {
   std::string out;
@@ -63,7 +74,9 @@ std::string child(const std::string& ptr, std::size_t index) {
   return fmt::format("{}/{}", ptr, index);
 }
 
-std::string lower(std::string_view s) { return smtp::to_lower(std::string(s)); }
+std::string lower(std::string_view s) {
+  return smtp::to_lower(std::string(s));
+}
 
 std::string found(const J& v) {
   switch (v.type()) {
@@ -175,9 +188,8 @@ std::string mailbox(const J& v, const std::string& ptr) {
 }
 
 bool looks_like_ipv4(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= '0' && c <= '9') || c == '.';
-  });
+  return !s.empty() &&
+         std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
 }
 
 // Strict dotted quad: four decimal numbers 0..255 without leading zeros.
@@ -211,6 +223,33 @@ std::string domain_name(const J& v, const std::string& ptr, std::string_view wha
 
 // ---- objects and their keys ------------------------------------------------------------
 
+// "min_backoff" for "minimal_backoff": each "_"-separated word a prefix of the known one's.
+bool abbreviates(std::string_view typed, std::string_view known) {
+  while (true) {
+    const auto t = typed.find('_'), k = known.find('_');
+    if (!known.substr(0, k).starts_with(typed.substr(0, t)) || typed.substr(0, t).empty())
+      return false;
+    if (t == typed.npos || k == known.npos) return t == typed.npos && k == known.npos;
+    typed.remove_prefix(t + 1);
+    known.remove_prefix(k + 1);
+  }
+}
+
+// The known name a mistyped one was probably meant to be ("" when none is close).
+std::string_view suggestion(std::string_view typed, std::span<const std::string_view> known) {
+  const std::string t = lower(typed);
+  std::string_view best;
+  std::size_t best_d = std::min<std::size_t>(3, t.size());  // near misses only
+  for (auto k : known) {
+    const auto d = edit_distance(t, k);
+    if (d < best_d) best_d = d, best = k;
+  }
+  if (best.empty())
+    for (auto k : known)
+      if (abbreviates(t, k)) return k;
+  return best;
+}
+
 // Every object may carry a "comment" (a string, ignored); any other key must be known.
 void check_keys(const J& obj, const std::string& ptr, std::span<const std::string_view> known) {
   for (const auto& [key, v] : obj.items()) {
@@ -219,12 +258,7 @@ void check_keys(const J& obj, const std::string& ptr, std::span<const std::strin
       continue;
     }
     if (std::find(known.begin(), known.end(), key) != known.end()) continue;
-    std::string_view best;
-    std::size_t best_d = 3;  // suggest only near misses
-    for (auto k : known) {
-      const auto d = edit_distance(lower(key), k);
-      if (d < best_d) best_d = d, best = k;
-    }
+    const auto best = suggestion(key, known);
     if (!best.empty())
       throw Fail{child(ptr, key), fmt::format("unknown field (did you mean \"{}\"?)", best)};
     throw Fail{child(ptr, key), fmt::format("unknown field (expected one of: {})", join(known))};
@@ -253,11 +287,16 @@ void queue_settings(const J& v, const std::string& ptr, QueueSettings& q) {
   check_keys(v, ptr, kKeys);
   for (const auto& [key, f] : v.items()) {
     const auto p = child(ptr, key);
-    if (key == "queue_run_delay") q.queue_run_delay = whole_seconds(f, p);
-    else if (key == "minimal_backoff") q.minimal_backoff = whole_seconds(f, p);
-    else if (key == "maximal_backoff") q.maximal_backoff = whole_seconds(f, p);
-    else if (key == "maximal_queue_lifetime") q.maximal_queue_lifetime = whole_seconds(f, p);
-    else if (key == "bounce_queue_lifetime") q.bounce_queue_lifetime = whole_seconds(f, p);
+    if (key == "queue_run_delay")
+      q.queue_run_delay = whole_seconds(f, p);
+    else if (key == "minimal_backoff")
+      q.minimal_backoff = whole_seconds(f, p);
+    else if (key == "maximal_backoff")
+      q.maximal_backoff = whole_seconds(f, p);
+    else if (key == "maximal_queue_lifetime")
+      q.maximal_queue_lifetime = whole_seconds(f, p);
+    else if (key == "bounce_queue_lifetime")
+      q.bounce_queue_lifetime = whole_seconds(f, p);
     else if (key == "delay_warning")
       q.delay_warning = f.is_null() ? std::nullopt : std::optional(whole_seconds(f, p));
   }
@@ -326,12 +365,14 @@ DnsRecord dns_record(const J& v, const std::string& ptr, bool removal) {
   if (const J* ttl = get(v, "ttl")) {
     r.ttl = whole_seconds(*ttl, child(ptr, "ttl"));
     if (r.ttl > std::numeric_limits<std::int32_t>::max())
-      throw Fail{child(ptr, "ttl"), "is more than 2147483647 seconds (RFC 2181)"};
+      throw Fail{child(ptr, "ttl"), "must be at most 2147483647 seconds (RFC 2181)"};
   }
   return r;
 }
 
-std::string_view role_list_text() { return "MUA, MSA, MTA, DNS, MDA"; }
+std::string_view role_list_text() {
+  return "MUA, MSA, MTA, DNS, MDA";
+}
 
 bool has_role(const HostSpec& h, std::string_view role) {
   return std::find(h.roles.begin(), h.roles.end(), role) != h.roles.end();
@@ -349,11 +390,9 @@ std::vector<int> ports_of(const HostSpec& h) {
 }
 
 struct Parser {
-  std::string file;
   Spec spec;
-  std::vector<std::string> host_ptrs;   // "/hosts/3" per spec.hosts entry
-  std::vector<std::string> action_ptrs; // "/script/5" per spec.script entry (file order)
-  std::vector<std::string> dns_ptrs;
+  std::vector<std::string> host_ptrs;    // "/hosts/3" per spec.hosts entry
+  std::vector<std::string> action_ptrs;  // "/script/5" per spec.script entry (file order)
   // send actions: each recipient and where it was written, per spec.script entry
   std::vector<std::vector<std::pair<std::string, std::string>>> rcpt_ptrs;
 
@@ -373,8 +412,8 @@ void Parser::top(const J& root) {
   if (!root.is_object())
     throw Fail{"", "expected a JSON object at the top level, found " + found(root)};
   static constexpr std::array<std::string_view, 10> kKeys = {
-      "name", "title", "description", "seed", "epoch_unix", "run_for", "queue", "hosts", "dns",
-      "script"};
+      "name",    "title", "description", "seed", "epoch_unix",
+      "run_for", "queue", "hosts",       "dns",  "script"};
   check_keys(root, "", kKeys);
   // The top-level queue is read first: hosts' queue overrides start from it.
   if (const J* q = get(root, "queue")) queue_settings(*q, "/queue", spec.queue);
@@ -411,7 +450,6 @@ void Parser::top(const J& root) {
       array(v, p);
       for (std::size_t i = 0; i < v.size(); ++i) {
         spec.dns.push_back(dns_record(v[i], child(p, i), false));
-        dns_ptrs.push_back(child(p, i));
       }
     } else if (key == "script") {
       array(v, p);
@@ -426,8 +464,8 @@ void Parser::top(const J& root) {
 void Parser::host(const J& v, const std::string& ptr) {
   object(v, ptr);
   static constexpr std::array<std::string_view, 11> kKeys = {
-      "name",       "address", "roles",    "domains",  "users",        "mua",
-      "dns_server", "latency", "position", "queue",    "mailbox_quota"};
+      "name",       "address", "roles",    "domains", "users",        "mua",
+      "dns_server", "latency", "position", "queue",   "mailbox_quota"};
   check_keys(v, ptr, kKeys);
   HostSpec h;
   for (const auto& [key, f] : v.items()) {
@@ -441,8 +479,8 @@ void Parser::host(const J& v, const std::string& ptr) {
                                   h.name)};
       for (std::size_t i = 0; i < spec.hosts.size(); ++i)
         if (lower(spec.hosts[i].name) == lower(h.name))
-          throw Fail{p, fmt::format("host name \"{}\" is already used by {}", h.name,
-                                    host_ptrs[i])};
+          throw Fail{p,
+                     fmt::format("host name \"{}\" is already used by {}", h.name, host_ptrs[i])};
     } else if (key == "address") {
       h.address = string(f, p);
       const auto ip = parse_ipv4(h.address);
@@ -460,11 +498,12 @@ void Parser::host(const J& v, const std::string& ptr) {
                                   a[3] == 0 ? "network" : "broadcast")};
       for (const auto& o : spec.hosts)
         if (o.address == h.address)
-          throw Fail{p, fmt::format("address {} is already used by host \"{}\"", h.address,
-                                    o.name)};
+          throw Fail{p,
+                     fmt::format("address {} is already used by host \"{}\"", h.address, o.name)};
     } else if (key == "roles") {
       array(f, p);
-      if (f.empty()) throw Fail{p, fmt::format("expected at least one role ({})", role_list_text())};
+      if (f.empty())
+        throw Fail{p, fmt::format("expected at least one role ({})", role_list_text())};
       for (std::size_t i = 0; i < f.size(); ++i) {
         const auto rp = child(p, i);
         const auto r = string(f[i], rp);
@@ -515,8 +554,8 @@ void Parser::host(const J& v, const std::string& ptr) {
       queue_settings(f, p, q);
       h.queue = q;
     } else if (key == "mailbox_quota") {
-      h.mailbox_quota = static_cast<std::size_t>(
-          integer(f, p, 0, std::numeric_limits<std::int64_t>::max()));
+      h.mailbox_quota =
+          static_cast<std::size_t>(integer(f, p, 0, std::numeric_limits<std::int64_t>::max()));
     }
   }
   need(v, ptr, "name");
@@ -536,12 +575,18 @@ void Parser::host(const J& v, const std::string& ptr) {
     if (key == "mailbox_quota" && !mda)
       throw Fail{p, "only a host with the MDA role has mailboxes"};
   }
+  if (msa && !mta)
+    throw Fail{child(ptr, "roles"),
+               "a host with the MSA role needs the MTA role too (the MSA "
+               "hands accepted mail to the host's queue)"};
   if (is_mua && !h.mua)
-    throw Fail{ptr, "missing required field \"mua\" (a host with the MUA role needs its "
-                    "address and submit_to)"};
+    throw Fail{ptr,
+               "missing required field \"mua\" (a host with the MUA role needs its "
+               "address and submit_to)"};
   if (mda && h.domains.empty())
-    throw Fail{ptr, "missing required field \"domains\" (an MDA delivers for at least one "
-                    "domain)"};
+    throw Fail{ptr,
+               "missing required field \"domains\" (an MDA delivers for at least one "
+               "domain)"};
   spec.hosts.push_back(std::move(h));
   host_ptrs.push_back(ptr);
 }
@@ -583,15 +628,12 @@ void Parser::mua(const J& v, const std::string& ptr, HostSpec& h) {
 void Parser::action(const J& v, const std::string& ptr) {
   object(v, ptr);
   static constexpr std::array<std::string_view, 16> kAll = {
-      "at",   "action", "host",    "port", "to",      "cc",      "bcc",  "subject",
+      "at",   "action", "host",    "port",   "to",      "cc",   "bcc",  "subject",
       "body", "from",   "latency", "record", "mailbox", "full", "text", "comment"};
   const auto kp = child(ptr, "action");
   const auto kind = string(need(v, ptr, "action", fmt::format("one of {}", join(kActions))), kp);
   if (std::find(kActions.begin(), kActions.end(), kind) == kActions.end()) {
-    std::string_view best;
-    std::size_t best_d = 3;
-    for (auto k : kActions)
-      if (auto d = edit_distance(kind, k); d < best_d) best_d = d, best = k;
+    const auto best = suggestion(kind, kActions);
     throw Fail{kp, fmt::format("unknown action \"{}\" ({}one of {})", kind,
                                best.empty() ? "" : fmt::format("did you mean \"{}\"? ", best),
                                join(kActions))};
@@ -615,8 +657,8 @@ void Parser::action(const J& v, const std::string& ptr) {
   for (const auto& [key, f] : v.items()) {
     if (key == "comment" || std::find(takes.begin(), takes.end(), key) != takes.end()) continue;
     if (std::find(kAll.begin(), kAll.end(), key) != kAll.end())
-      throw Fail{child(ptr, key), fmt::format("field not used by a {} action (it takes {})", kind,
-                                              join(takes))};
+      throw Fail{child(ptr, key),
+                 fmt::format("field not used by a {} action (it takes {})", kind, join(takes))};
   }
   check_keys(v, ptr, takes);
 
@@ -663,11 +705,10 @@ void Parser::action(const J& v, const std::string& ptr) {
     }
   }
   need(v, ptr, "at", "when it happens, e.g. \"10s\"");
-  if (kind == "note") {
+  if (kind == "note")
     need(v, ptr, "text");
-  } else {
+  else if (kind != "dns_add" && kind != "dns_remove")  // those default to the DNS host
     need(v, ptr, "host");
-  }
   if (kind == "send" && a.to.empty() && a.cc.empty() && a.bcc.empty())
     throw Fail{ptr, "a send action needs at least one recipient in \"to\", \"cc\" or \"bcc\""};
   if (kind == "service_down" || kind == "service_up") need(v, ptr, "port");
@@ -692,13 +733,16 @@ void Parser::cross_checks() {
   for (const auto& h : spec.hosts)
     if (has_role(h, "DNS")) dns_hosts.push_back(&h);
 
+  // References are matched without regard to case and then spelled as the host's name, so
+  // the runner can look hosts up exactly.
   for (std::size_t i = 0; i < spec.hosts.size(); ++i) {
-    const HostSpec& h = spec.hosts[i];
+    HostSpec& h = spec.hosts[i];
     const std::string& ptr = host_ptrs[i];
     if (h.mua) {
       const auto p = child(child(ptr, "mua"), "submit_to");
       const HostSpec* s = find_host(h.mua->submit_to);
       if (!s) throw Fail{p, fmt::format("host \"{}\" does not exist", h.mua->submit_to)};
+      h.mua->submit_to = s->name;
       const char* role = h.mua->port == 25 ? "MTA" : "MSA";
       if (!has_role(*s, role))
         throw Fail{p, fmt::format("host \"{}\" does not have the {} role (needed to submit on "
@@ -709,6 +753,7 @@ void Parser::cross_checks() {
       const auto p = child(ptr, "dns_server");
       const HostSpec* d = find_host(h.dns_server);
       if (!d) throw Fail{p, fmt::format("host \"{}\" does not exist", h.dns_server)};
+      h.dns_server = d->name;
       if (!has_role(*d, "DNS"))
         throw Fail{p, fmt::format("host \"{}\" does not have the DNS role", d->name)};
     } else if (has_role(h, "MTA") && dns_hosts.size() > 1) {
@@ -716,25 +761,12 @@ void Parser::cross_checks() {
                                   "hosts, so an MTA must name the one it asks)",
                                   dns_hosts.size())};
     }
-    if (has_role(h, "MDA")) {
-      for (std::size_t j = 0; j < i; ++j) {
-        const HostSpec& o = spec.hosts[j];
-        if (!has_role(o, "MDA")) continue;
-        for (std::size_t k = 0; k < h.domains.size(); ++k)
-          for (const auto& d : o.domains)
-            if (lower(d) == lower(h.domains[k]))
-              throw Fail{child(child(ptr, "domains"), k),
-                         fmt::format("domain \"{}\" is already delivered by the MDA on host "
-                                     "\"{}\"",
-                                     d, o.name)};
-      }
-    }
   }
   if (!spec.dns.empty() && dns_hosts.empty())
     throw Fail{"/dns", "records need a host with the DNS role to serve them"};
 
   for (std::size_t i = 0; i < spec.script.size(); ++i) {
-    const Action& a = spec.script[i];
+    Action& a = spec.script[i];
     const std::string& ptr = action_ptrs[i];
     if (a.at_us > spec.run_for_us)
       throw Fail{child(ptr, "at"),
@@ -746,11 +778,12 @@ void Parser::cross_checks() {
     if (!a.host.empty()) {
       h = find_host(a.host);
       if (!h) throw Fail{hp, fmt::format("host \"{}\" does not exist", a.host)};
+      a.host = h->name;
     }
     auto need_role = [&](std::string_view role, std::string_view why) {
       if (!has_role(*h, role))
-        throw Fail{hp, fmt::format("host \"{}\" does not have the {} role ({})", h->name, role,
-                                   why)};
+        throw Fail{hp,
+                   fmt::format("host \"{}\" does not have the {} role ({})", h->name, role, why)};
     };
     if (a.kind == "send") {
       need_role("MUA", "only a MUA sends");
@@ -899,23 +932,24 @@ struct DuplicateFinder {
 LoadResult parse_scenario(std::string_view text, std::string_view file_label) {
   const std::string file(file_label);
   auto fail = [&](const std::string& ptr, const std::string& what) {
-    return LoadError{ptr.empty() ? fmt::format("{}: {}", file, what)
-                                 : fmt::format("{}: {}: {}", file, ptr, what)};
+    // Quoted values come from the file: control characters are escaped to keep one line.
+    return LoadError{one_line(ptr.empty() ? fmt::format("{}: {}", file, what)
+                                          : fmt::format("{}: {}: {}", file, ptr, what))};
   };
   J root;
   auto finder = std::make_shared<DuplicateFinder>();
   try {
-    root = J::parse(text, [finder](int d, J::parse_event_t ev, J& parsed) {
-      return (*finder)(d, ev, parsed);
-    });
+    root = J::parse(
+        text, [finder](int d, J::parse_event_t ev, J& parsed) { return (*finder)(d, ev, parsed); });
   } catch (const J::parse_error& e) {
-    return LoadError{fmt::format("{}: {}", file,
-                                 trace::describe_json_syntax_error(text, e.byte, e.what()))};
+    return LoadError{
+        fmt::format("{}: {}", file, trace::describe_json_syntax_error(text, e.byte, e.what()))};
+  } catch (const J::exception& e) {  // number overflow (out_of_range.406)
+    return LoadError{
+        fmt::format("{}: {}", file, trace::describe_json_syntax_error(text, 0, e.what()))};
   }
-  if (finder->duplicate)
-    return fail(*finder->duplicate, "field appears twice in the same object");
+  if (finder->duplicate) return fail(*finder->duplicate, "field appears twice in the same object");
   Parser ps;
-  ps.file = file;
   ps.spec.file = file;
   try {
     ps.top(root);
@@ -923,6 +957,8 @@ LoadResult parse_scenario(std::string_view text, std::string_view file_label) {
     order_script(ps);
   } catch (const Fail& f) {
     return fail(f.ptr, f.what);
+  } catch (const std::exception& e) {  // a loader bug: still one sentence, never a crash
+    return fail("", fmt::format("internal error while validating ({})", e.what()));
   }
   return std::move(ps.spec);
 }

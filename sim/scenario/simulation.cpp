@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "sim/proto/smtp/text.hpp"
+
 namespace smtpsim::scenario {
 
 namespace {
@@ -57,7 +59,10 @@ Simulation::Simulation(const Spec& spec, trace::Sink& sink, std::optional<std::u
     if (has_role(h, "MDA")) {
       r.mda = std::make_unique<nodes::Mda>(world_, id,
                                            std::set<std::string>(h.domains.begin(), h.domains.end()));
-      for (const auto& [user, pw] : h.users) r.mda->store().add_user(user, h.mailbox_quota);
+      // Mailbox names are local parts, matched without regard to case (as the MDA looks them up).
+      for (const auto& [user, pw] : h.users) {
+        r.mda->store().add_user(smtp::to_lower(user), h.mailbox_quota);
+      }
     }
     if (has_role(h, "MTA")) {
       const std::string dns_host = h.dns_server.empty() ? default_dns : h.dns_server;
@@ -160,6 +165,12 @@ void Simulation::apply(const Action& a) {
       if (!r.dns || !a.record) continue;
       if (a.kind == "dns_add") {
         r.dns->add(to_rr(*a.record));
+      } else if (a.record->value.empty()) {
+        // No value: every record of that name and type (the loader's documented meaning).
+        dns::ResourceRecord all;
+        all.name = a.record->name;
+        all.type = *dns::parse_type(a.record->type);
+        r.dns->remove(all);
       } else {
         r.dns->remove(to_rr(*a.record));
       }

@@ -18,7 +18,9 @@ std::string dump(const ojson& j) {
   return j.dump(-1, ' ', false, ojson::error_handler_t::replace);
 }
 
-bool is_redacted(const Event& e) { return e.text.find("[redacted]") != std::string::npos; }
+bool is_redacted(const Event& e) {
+  return e.text.find("[redacted]") != std::string::npos;
+}
 
 // ---- reading ---------------------------------------------------------------------------
 
@@ -86,14 +88,16 @@ Event read_event(const ojson& j, const std::string& ptr, std::size_t index) {
     const std::string p = ptr + "/" + json_pointer_escape(key);
     if (key == "seq") {
       e.seq = get_uint(v, p);
-      if (e.seq != index) throw Bad{p, fmt::format("expected {} (events are numbered in order)", index)};
+      if (e.seq != index)
+        throw Bad{p, fmt::format("expected {} (events are numbered in order)", index)};
       has_seq = true;
     } else if (key == "time") {
       e.time = get_int(v, p, kMin, kMax);
       has_time = true;
     } else if (key == "kind") {
       const auto name = get_string(v, p);
-      if (!kind_from_name(name, e.kind)) throw Bad{p, fmt::format("unknown event kind \"{}\"", name)};
+      if (!kind_from_name(name, e.kind))
+        throw Bad{p, fmt::format("unknown event kind \"{}\"", name)};
       has_kind = true;
     } else if (key == "host") {
       e.host = get_string(v, p);
@@ -250,6 +254,14 @@ std::string describe_json_syntax_error(std::string_view text, std::size_t byte,
   } else if (const auto br = reason.find("] "); br != reason.npos) {
     reason.remove_prefix(br + 2);
   }
+  if (byte == 0) {
+    // Errors without a position (number overflow: "... parsing '1e400'"): find the token.
+    if (const auto q = what.find("parsing '"); q != what.npos) {
+      const auto token = what.substr(q + 9, what.find('\'', q + 9) - (q + 9));
+      if (const auto at = text.find(token); !token.empty() && at != text.npos)
+        byte = at + token.size();
+    }
+  }
   const auto pos = text_position(text, byte);
   return fmt::format("line {}, column {}: invalid JSON ({})", pos.line, pos.column, reason);
 }
@@ -276,12 +288,18 @@ std::variant<TraceFile, TraceReadError> read_json_trace(std::string_view text,
   } catch (const ojson::parse_error& e) {
     return TraceReadError{
         fmt::format("{}: {}", label, describe_json_syntax_error(text, e.byte, e.what()))};
+  } catch (const ojson::exception& e) {  // number overflow (out_of_range.406)
+    return TraceReadError{
+        fmt::format("{}: {}", label, describe_json_syntax_error(text, 0, e.what()))};
   }
   try {
     return read_trace(root);
   } catch (const Bad& b) {
-    return TraceReadError{
-        fmt::format("{}: {}: {}", label, b.pointer.empty() ? "(top level)" : b.pointer, b.what)};
+    std::string msg =
+        fmt::format("{}: {}: {}", label, b.pointer.empty() ? "(top level)" : b.pointer, b.what);
+    for (char& ch : msg)  // keys and kinds come from the file: keep the sentence on one line
+      if (static_cast<unsigned char>(ch) < 32) ch = ' ';
+    return TraceReadError{std::move(msg)};
   }
 }
 

@@ -87,7 +87,8 @@ struct TextPosition {
 TextPosition text_position(std::string_view text, std::size_t byte);
 
 // "line 3, column 7: invalid JSON (syntax error while parsing object - unexpected '}')" from
-// a nlohmann parse_error's what() and byte.
+// a nlohmann parse_error's what() and byte. byte 0 (other nlohmann exceptions, e.g. number
+// overflow "... parsing '1e400'"): the position of the quoted token, when it can be found.
 std::string describe_json_syntax_error(std::string_view text, std::size_t byte,
                                        std::string_view what);
 

@@ -5,7 +5,9 @@
 
 namespace smtpsim::trace {
 
-Recorder::Recorder(std::size_t expected_events) { events_.reserve(expected_events); }
+Recorder::Recorder(std::size_t expected_events) {
+  events_.reserve(expected_events);
+}
 
 void Recorder::record(Event e) {
   if (delivering_) {

@@ -32,13 +32,17 @@ std::string opt(std::string_view prefix, std::string_view value, std::string_vie
   if (value.empty()) return {};
   return fmt::format("{}{}{}", prefix, value, suffix);
 }
-std::string addr(std::string_view prefix, std::string_view a) { return opt(prefix, a, ">"); }
+std::string addr(std::string_view prefix, std::string_view a) {
+  return opt(prefix, a, ">");
+}
 std::string endpoint(const Event& e) {
   if (e.peer.empty()) return {};
   return e.port != 0 ? fmt::format("{}:{}", e.peer, e.port) : e.peer;
 }
 
-bool is_redacted(const Event& e) { return e.text.find("[redacted]") != std::string::npos; }
+bool is_redacted(const Event& e) {
+  return e.text.find("[redacted]") != std::string::npos;
+}
 
 bool is_error(const Event& e) {
   switch (e.kind) {
@@ -146,7 +150,10 @@ std::string sentence(const Event& e) {
       out += e.message_id + ": ";
   }
   out += made ? generated(e) : e.text;
-  if (!e.detail.empty()) out += made && is_error(e) ? ": " + e.detail : " (" + e.detail + ")";
+  // A source's own sentence says what matters; its detail is data for other observers (a
+  // status code, the recipient list), except a state change's trigger.
+  if (!e.detail.empty() && (made || e.kind == EventKind::StateChanged))
+    out += made && is_error(e) ? ": " + e.detail : " (" + e.detail + ")";
   if (e.kind == EventKind::Deferred && e.next_retry >= 0)
     out += "; next try " + engine::format_time(e.next_retry);
   return out;
@@ -158,8 +165,9 @@ const TextWriter::Conn* TextWriter::find_or_guess(const Event& e) {
   if (e.conn == 0) return nullptr;
   if (auto it = conns_.find(e.conn); it != conns_.end()) return &it->second;
   // No ConnectionOpened seen (a trace cut in the middle): guess the client from the line.
-  // Server replies carry a reply code, so a coded line was sent by the server.
-  if (e.host.empty() || e.peer.empty()) return nullptr;
+  // Server replies carry a reply code, so a coded line was sent by the server. Only lines:
+  // a refused or timed-out connection was never opened, and names its client as host.
+  if (e.kind != EventKind::Line || e.host.empty() || e.peer.empty()) return nullptr;
   std::string sender = e.outbound ? e.host : e.peer;
   std::string receiver = e.outbound ? e.peer : e.host;
   const bool from_server = e.kind == EventKind::Line && e.code != 0;

@@ -9,7 +9,7 @@
 //   +0:00:10.010 mua1→msa.example.com:587  -> EHLO mua1
 //   +0:00:12.000 === mx1.example.com: queued 4F2A01 from <alice@example.com> to <bob@example.net>
 //   +0:00:13.000 *** mx1.example.com: 4F2A01: deferred <bob@example.net>: smtp; 451 4.3.0 Try
-//                    again later (4.3.0); next try +0:05:13.000          (one line in reality)
+//                    again later; next try +0:05:13.000                  (one line in reality)
 //
 // The pieces of a line, in order:
 //   time      format_time(e.time)
@@ -23,14 +23,16 @@
 //             "*** " for ConnectionRefused, ConnectionTimeout, Deferred, Bounced, Dropped,
 //             HostDown, ServiceDown, LinkCut, MailboxFull, and a Note whose detail is "error";
 //             "=== " for everything else.
-//   sentence  Line, Datagram, Note: the text as is (a Note's detail is not shown).
-//             ConnectionOpened/Refused/Timeout/Closed, TlsStarted: the text, then " (detail)".
+//   sentence  Line, Datagram, Note: the text as is.
+//             ConnectionOpened/Refused/Timeout/Closed, TlsStarted: the text.
 //             All other kinds: "host: " + ("id: " when message_id is set and the text does
-//             not already mention it) + text + " (detail)"; Deferred adds
-//             "; next try " + format_time(next_retry) when next_retry >= 0 (absolute time).
-//             Empty pieces are left out.
-// When a source leaves `text` empty, a sentence is made from the fields instead, with the
-// detail as the reason (": detail") for the "***" kinds:
+//             not already mention it) + text; StateChanged adds " (detail)" (the trigger);
+//             Deferred adds "; next try " + format_time(next_retry) when next_retry >= 0
+//             (absolute virtual time). Empty pieces are left out. The detail of a source's
+//             own sentence is not shown: it is data for other observers (status code,
+//             recipient list); put what the reader should see in the text.
+// When a source leaves `text` empty, a sentence is made from the fields instead, followed by
+// the detail as the reason (": detail") for the "***" kinds, " (detail)" for the others:
 //   ConnectionOpened "connected to peer:port"   Refused "connection refused"
 //   Timeout "connection timed out"   Closed "connection closed"   TlsStarted "TLS started"
 //   StateChanged "state changed"   Submitted "submitted ID for <address> to peer"
