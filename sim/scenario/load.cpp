@@ -39,9 +39,10 @@ struct Fail {
 };
 
 constexpr std::array<std::string_view, 5> kRoles = {"MUA", "MSA", "MTA", "DNS", "MDA"};
-constexpr std::array<std::string_view, 12> kActions = {
-    "send",          "host_down", "host_up", "service_down", "service_up",   "link_cut",
-    "link_restored", "latency",   "dns_add", "dns_remove",   "mailbox_full", "note"};
+constexpr std::array<std::string_view, 14> kActions = {
+    "send",          "host_down",    "host_up",     "service_down", "service_up",
+    "link_cut",      "link_restored", "latency",    "dns_add",      "dns_remove",
+    "dns_servfail",  "dns_recover",  "mailbox_full", "note"};
 
 std::string one_line(std::string_view s) {
   std::string out;
@@ -811,6 +812,9 @@ void Parser::cross_checks() {
                    fmt::format("host \"{}\" runs no service on port {} (its ports: {})", h->name,
                                a.port, list.empty() ? "none" : list)};
       }
+    }
+    if (a.kind == "dns_servfail" || a.kind == "dns_recover") {
+      need_role("DNS", "only a DNS host can answer SERVFAIL");
     }
     if (a.kind == "dns_add" || a.kind == "dns_remove") {
       if (h) need_role("DNS", "DNS records live on a DNS host");

@@ -175,6 +175,15 @@ void Simulation::apply(const Action& a) {
         r.dns->remove(to_rr(*a.record));
       }
     }
+  } else if (a.kind == "dns_servfail" || a.kind == "dns_recover") {
+    nodes::DnsServer* d = dns(a.host);
+    if (!d) throw std::invalid_argument(fmt::format("{} is not a DNS host", a.host));
+    d->failing = a.kind == "dns_servfail";
+    net_.trace(trace::Event{.kind = trace::EventKind::DnsRecordChanged,
+                            .host = a.host,
+                            .proto = "DNS",
+                            .text = d->failing ? "DNS server fails: every answer is SERVFAIL"
+                                               : "DNS server answers normally again"});
   } else if (a.kind == "mailbox_full") {
     nodes::Mda* m = mda(a.host);
     if (!m) throw std::invalid_argument(fmt::format("{} has no MDA", a.host));

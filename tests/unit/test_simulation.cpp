@@ -137,3 +137,32 @@ TEST(WorldView, StepBackShowsTheQueueWhileTheServerWasDown) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Simulation, DnsServfailDefersUntilTheServerRecovers) {
+  auto spec = smtpsim::testing::two_providers();
+  scenario::Action fail;
+  fail.kind = "dns_servfail";
+  fail.host = "ns.example";
+  spec.script.push_back(fail);
+  spec.script.push_back(smtpsim::testing::send_action(1'000'000, "alice-laptop",
+                                                      {"carol@example.net"}, "Hi"));
+  scenario::Action ok;
+  ok.at_us = 600LL * 1'000'000;
+  ok.kind = "dns_recover";
+  ok.host = "ns.example";
+  spec.script.push_back(ok);
+  trace::Recorder rec;
+  scenario::Simulation sim(spec, rec);
+  sim.run();
+  std::size_t servfail_deferrals = 0;
+  for (const auto& e : rec.events()) {
+    servfail_deferrals += e.kind == EventKind::Deferred && e.detail == "4.4.3";
+  }
+  EXPECT_GE(servfail_deferrals, 1u) << trace::render_text(rec.events());
+  EXPECT_EQ(count(rec, EventKind::Delivered), 1u);
+  EXPECT_EQ(count(rec, EventKind::Bounced), 0u);
+}
+
+}  // namespace
