@@ -72,7 +72,8 @@ int run_cli(int argc, char** argv) {
       "demo", "Print a demonstration SMTP session between the real client and server machines");
 
   RunOptions run;
-  auto* run_cmd = app.add_subcommand("run", "Run a lesson or scenario headless and write its transcript");
+  auto* run_cmd =
+      app.add_subcommand("run", "Run a lesson or scenario headless and write its transcript");
   run_cmd->add_option("scenario", run.scenario, "Scenario file, or the name of a shipped one")
       ->required();
   run_cmd->add_option("--seed", run.seed, "Seed for every random choice (default: the scenario's)");

@@ -8,23 +8,70 @@
 namespace smtpsim::engine {
 
 void EventQueue::schedule_at(SimTime at, Action action) {
+  schedule_reserved(at, seq_++, std::move(action));
+}
+
+void EventQueue::schedule_reserved(SimTime at, std::uint64_t seq, Action action) {
   if (at < now_) {
     throw std::logic_error(fmt::format("event scheduled in the past: {} < now {}", at, now_));
   }
-  heap_.push_back(Item{at, seq_++, std::move(action)});
+  if (seq >= seq_) throw std::logic_error("sequence number was not reserved");
+  std::uint32_t slot;
+  if (free_.empty()) {
+    slot = static_cast<std::uint32_t>(slots_.size());
+    slots_.push_back(std::move(action));
+  } else {
+    slot = free_.back();
+    free_.pop_back();
+    slots_[slot] = std::move(action);
+  }
+  heap_.push_back(Key{at, seq, slot});
   std::push_heap(heap_.begin(), heap_.end(), Later{});
 }
 
 bool EventQueue::step() {
   if (heap_.empty()) return false;
   std::pop_heap(heap_.begin(), heap_.end(), Later{});
-  Item item = std::move(heap_.back());
+  const Key key = heap_.back();
   heap_.pop_back();
-  if (item.at < now_) throw std::logic_error("time ran backwards");
-  now_ = item.at;
+  if (key.at < now_) throw std::logic_error("time ran backwards");
+  Action action = std::move(slots_[key.slot]);
+  slots_[key.slot] = nullptr;
+  free_.push_back(key.slot);
+  now_ = key.at;
   ++executed_;
-  item.action();
+  action();
   return true;
+}
+
+void Timer::arm(SimTime delay) {
+  armed_ = true;
+  deadline_ = q_.now() + delay;
+  deadline_seq_ = q_.reserve_seq();
+  // A wake-up already due by the deadline will move itself there; a later one cannot.
+  if (wake_id_ != 0 && wake_at_ <= deadline_) return;
+  schedule_wake(deadline_, deadline_seq_);
+}
+
+void Timer::schedule_wake(SimTime at, std::uint64_t seq) {
+  const std::uint64_t id = ++next_wake_;
+  wake_id_ = id;
+  wake_at_ = at;
+  q_.schedule_reserved(at, seq, [this, id, alive = alive_] {
+    if (*alive) wake(id);
+  });
+}
+
+void Timer::wake(std::uint64_t id) {
+  if (id != wake_id_) return;  // superseded by an earlier deadline
+  wake_id_ = 0;
+  if (!armed_) return;
+  if (deadline_ > q_.now()) {
+    schedule_wake(deadline_, deadline_seq_);
+    return;
+  }
+  armed_ = false;
+  on_fire_();  // last: it may re-arm
 }
 
 void EventQueue::run_until(SimTime limit) {
@@ -40,7 +87,9 @@ std::uint64_t splitmix(std::uint64_t& x) {
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
 }
-std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+std::uint64_t rotl(std::uint64_t x, int k) {
+  return (x << k) | (x >> (64 - k));
+}
 }  // namespace
 
 Rng::Rng(std::uint64_t seed) {

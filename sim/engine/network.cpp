@@ -84,11 +84,12 @@ void Network::set_service_up(HostId h, std::uint16_t port, bool up) {
   auto it = host.services.find(port);
   if (it == host.services.end() || it->second.up == up) return;
   it->second.up = up;
-  trace(Event{.kind = up ? EventKind::ServiceUp : EventKind::ServiceDown,
-              .host = host.name,
-              .port = port,
-              .proto = it->second.proto,
-              .text = fmt::format("{} on port {} is {}", it->second.proto, port, up ? "up" : "down")});
+  trace(Event{
+      .kind = up ? EventKind::ServiceUp : EventKind::ServiceDown,
+      .host = host.name,
+      .port = port,
+      .proto = it->second.proto,
+      .text = fmt::format("{} on port {} is {}", it->second.proto, port, up ? "up" : "down")});
 }
 
 void Network::set_link_up(HostId h, bool up) {
@@ -265,9 +266,13 @@ void Network::reset(ConnId id) {
   }
 }
 
-bool Network::is_open(ConnId id) const { return conns_.count(id) > 0; }
+bool Network::is_open(ConnId id) const {
+  return conns_.count(id) > 0;
+}
 
-std::size_t Network::open_connections() const { return conns_.size(); }
+std::size_t Network::open_connections() const {
+  return conns_.size();
+}
 
 void Network::send_datagram(HostId from, std::uint16_t from_port, HostId to, std::uint16_t port,
                             std::string bytes) {

@@ -26,12 +26,18 @@ bool parse_duration(const std::string& text, SimTime& out) {
   if (ec != std::errc{} || p == b || v < 0 || !std::isfinite(v)) return false;
   const std::string unit(p, e);
   double scale = 0;
-  if (unit.empty() || unit == "s") scale = kSecond;
-  else if (unit == "ms") scale = kMillisecond;
-  else if (unit == "m" || unit == "min") scale = kMinute;
-  else if (unit == "h") scale = kHour;
-  else if (unit == "d") scale = kDay;
-  else return false;
+  if (unit.empty() || unit == "s")
+    scale = kSecond;
+  else if (unit == "ms")
+    scale = kMillisecond;
+  else if (unit == "m" || unit == "min")
+    scale = kMinute;
+  else if (unit == "h")
+    scale = kHour;
+  else if (unit == "d")
+    scale = kDay;
+  else
+    return false;
   const double us = v * scale;
   if (us > 9.0e18) return false;
   out = static_cast<SimTime>(std::llround(us));

@@ -7,8 +7,8 @@
 
 namespace smtpsim::nodes {
 
-using dns::RecordType;
 using dns::Rcode;
+using dns::RecordType;
 
 DnsResolver::DnsResolver(World& world, engine::HostId host, engine::HostId server)
     : world_(world), host_(host), server_(server) {
@@ -34,12 +34,12 @@ void DnsResolver::query(const std::string& name, RecordType type, Reply done, in
     if (it == pending_.end()) return;
     Reply cb = std::move(it->second);
     pending_.erase(it);
-    world_.net.trace(trace::Event{.kind = trace::EventKind::DnsLookup,
-                                  .host = world_.net.name(host_),
-                                  .peer = world_.net.name(server_),
-                                  .proto = "DNS",
-                                  .text = fmt::format("no answer for {} {} (timeout)", name,
-                                                      dns::type_name(type))});
+    world_.net.trace(trace::Event{
+        .kind = trace::EventKind::DnsLookup,
+        .host = world_.net.name(host_),
+        .peer = world_.net.name(server_),
+        .proto = "DNS",
+        .text = fmt::format("no answer for {} {} (timeout)", name, dns::type_name(type))});
     if (tries > 1) {
       query(name, type, std::move(cb), tries - 1);
     } else {
@@ -70,8 +70,8 @@ void DnsResolver::finish(MxAnswer ans, const std::string& domain,
           list += fmt::format("{}{} {} [{}]", list.empty() ? "" : ", ", t.preference, t.host,
                               t.address.empty() ? "no address" : t.address);
         }
-        ans.summary = fmt::format("{}{}: {}", domain, ans.implicit ? " (no MX: implicit MX)" : " MX",
-                                  list);
+        ans.summary =
+            fmt::format("{}{}: {}", domain, ans.implicit ? " (no MX: implicit MX)" : " MX", list);
         break;
       }
       case MxAnswer::Status::NoSuchDomain:
@@ -144,8 +144,9 @@ void DnsResolver::resolve_mx(const std::string& domain, std::function<void(MxAns
       return;
     }
     // Preference order, lowest first; equal preferences in random order (RFC 5321 §5.1).
-    std::stable_sort(targets.begin(), targets.end(),
-                     [](const MxTarget& a, const MxTarget& b) { return a.preference < b.preference; });
+    std::stable_sort(targets.begin(), targets.end(), [](const MxTarget& a, const MxTarget& b) {
+      return a.preference < b.preference;
+    });
     for (std::size_t i = 0; i < targets.size();) {
       std::size_t j = i;
       while (j < targets.size() && targets[j].preference == targets[i].preference) ++j;
@@ -179,18 +180,17 @@ void DnsResolver::fill_addresses(std::shared_ptr<MxAnswer> ans, std::size_t i,
     done(*ans);
     return;
   }
-  query(ans->targets[i].host, RecordType::A,
-        [this, ans, i, done](std::optional<dns::Message> a) {
-          if (a) {
-            for (const auto& rr : a->answers) {
-              if (const auto* ad = std::get_if<dns::AData>(&rr.data)) {
-                ans->targets[i].address = ad->address;
-                break;
-              }
-            }
-          }
-          fill_addresses(ans, i + 1, done);
-        });
+  query(ans->targets[i].host, RecordType::A, [this, ans, i, done](std::optional<dns::Message> a) {
+    if (a) {
+      for (const auto& rr : a->answers) {
+        if (const auto* ad = std::get_if<dns::AData>(&rr.data)) {
+          ans->targets[i].address = ad->address;
+          break;
+        }
+      }
+    }
+    fill_addresses(ans, i + 1, done);
+  });
 }
 
 }  // namespace smtpsim::nodes

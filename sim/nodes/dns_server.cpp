@@ -31,11 +31,12 @@ void DnsServer::add(const dns::ResourceRecord& rr, bool traced) {
   }
   zones_.zone(origin).add(rr);
   if (traced) {
-    world_.net.trace(trace::Event{.kind = trace::EventKind::DnsRecordChanged,
-                                  .host = world_.net.name(host_),
-                                  .proto = "DNS",
-                                  .text = fmt::format("added {} {} {}", rr.name,
-                                                      dns::type_name(rr.type), dns::rdata_text(rr))});
+    world_.net.trace(trace::Event{
+        .kind = trace::EventKind::DnsRecordChanged,
+        .host = world_.net.name(host_),
+        .proto = "DNS",
+        .text =
+            fmt::format("added {} {} {}", rr.name, dns::type_name(rr.type), dns::rdata_text(rr))});
   }
 }
 
@@ -47,12 +48,12 @@ void DnsServer::remove(const dns::ResourceRecord& rr) {
     const bool all = rr.data == dns::ResourceRecord{}.data;
     removed = all ? z->remove(rr.name, rr.type) : z->remove(rr);
   }
-  world_.net.trace(trace::Event{
-      .kind = trace::EventKind::DnsRecordChanged,
-      .host = world_.net.name(host_),
-      .proto = "DNS",
-      .text = fmt::format("removed {} {} record{} of {}", removed, dns::type_name(rr.type),
-                          removed == 1 ? "" : "s", rr.name)});
+  world_.net.trace(
+      trace::Event{.kind = trace::EventKind::DnsRecordChanged,
+                   .host = world_.net.name(host_),
+                   .proto = "DNS",
+                   .text = fmt::format("removed {} {} record{} of {}", removed,
+                                       dns::type_name(rr.type), removed == 1 ? "" : "s", rr.name)});
 }
 
 void DnsServer::on_datagram(engine::HostId from, std::uint16_t from_port, std::string bytes) {
@@ -65,8 +66,7 @@ void DnsServer::on_datagram(engine::HostId from, std::uint16_t from_port, std::s
   } else {
     auto decoded = dns::decode(bytes);
     auto* q = std::get_if<dns::Message>(&decoded);
-    if (q && !q->flags.qr && q->questions.size() == 1 &&
-        !zones_.find_zone(q->questions[0].name)) {
+    if (q && !q->flags.qr && q->questions.size() == 1 && !zones_.find_zone(q->questions[0].name)) {
       // This server stands for the whole DNS of the little world: a name under no zone of
       // ours does not exist anywhere, so NXDOMAIN (what the root or TLD would say), not the
       // REFUSED an authoritative-only server gives.

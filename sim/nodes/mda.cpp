@@ -38,8 +38,8 @@ StoreResult Mda::deliver(const std::string& address, const std::string& sender,
   const std::string user = user_for(address);
   if (user.empty()) return StoreResult::NoSuchUser;
   if (!store_.has_user(user)) store_.add_user(user);
-  const StoreResult r = store_.deliver(
-      user, fmt::format("Return-Path: <{}>\r\n", sender) + content, world_.now());
+  const StoreResult r =
+      store_.deliver(user, fmt::format("Return-Path: <{}>\r\n", sender) + content, world_.now());
   if (r == StoreResult::Stored) {
     world_.net.trace(trace::Event{.kind = trace::EventKind::Delivered,
                                   .host = world_.net.name(host_),

@@ -19,7 +19,7 @@ void Msa::listen(std::uint16_t submission_port, std::uint16_t implicit_tls_port)
     smtp::ServerConfig cfg;
     cfg.hostname = name;
     cfg.auth_enabled = true;
-    cfg.auth_required = true;            // RFC 6409 §4.3
+    cfg.auth_required = true;             // RFC 6409 §4.3
     cfg.plaintext_auth_needs_tls = true;  // RFC 4954 §4: no passwords in the clear
     return cfg;
   };

@@ -40,13 +40,17 @@ Mta::Mta(World& world, engine::HostId host, std::set<std::string> domains, Queue
 
 Mta::~Mta() = default;
 
-const std::string& Mta::hostname() const { return world_.net.name(host_); }
+const std::string& Mta::hostname() const {
+  return world_.net.name(host_);
+}
 
 bool Mta::delivers_locally(const std::string& domain) const {
   return mda_ && (domains_.count(smtp::to_lower(domain)) || mda_->serves(domain));
 }
 
-std::size_t Mta::queued_count() const { return queue_.size(); }
+std::size_t Mta::queued_count() const {
+  return queue_.size();
+}
 
 void Mta::set_relay_domains(std::set<std::string> domains) {
   relay_domains_.clear();
@@ -88,12 +92,13 @@ smtp::Decision Mta::rcpt_to(const smtp::ServerSession& s, const smtp::server_eve
   if (delivers_locally(domain)) {
     switch (mda_->check(addr, 0)) {
       case StoreResult::NoSuchUser:
-        return smtp::Decision::no(smtp::Reply{
-            550, "5.1.1",
-            fmt::format("<{}>: Recipient address rejected: User unknown", smtp::sanitize(addr, 300))});
+        return smtp::Decision::no(
+            smtp::Reply{550, "5.1.1",
+                        fmt::format("<{}>: Recipient address rejected: User unknown",
+                                    smtp::sanitize(addr, 300))});
       case StoreResult::MailboxFull:
-        return smtp::Decision::no(smtp::Reply{452, "4.2.2", fmt::format("<{}>: Mailbox full",
-                                                                        smtp::sanitize(addr, 300))});
+        return smtp::Decision::no(smtp::Reply{
+            452, "4.2.2", fmt::format("<{}>: Mailbox full", smtp::sanitize(addr, 300))});
       case StoreResult::Stored:
         return smtp::Decision::yes();
     }
@@ -136,8 +141,7 @@ void Mta::enqueue(const std::string& id, const std::string& sender,
   std::string all;  // detail: every recipient, so observers can follow each one
   for (const auto& r : rcpts) all += (all.empty() ? "" : ",") + r;
   trace(EventKind::Queued, e, rcpts.size() == 1 ? rcpts.front() : std::string{},
-        fmt::format("queued {} from <{}> to {} ({} bytes)", id, sender, list, content.size()),
-        all);
+        fmt::format("queued {} from <{}> to {} ({} bytes)", id, sender, list, content.size()), all);
   queue_[id] = std::move(e);
   schedule_attempt(id, world_.now());
 }
@@ -368,7 +372,8 @@ void Mta::bounce(QueueEntry& e, QueuedRecipient& r, const std::string& error,
   r.state = State::Bounced;
   r.last_error = error;
   r.status = status;
-  trace(EventKind::Bounced, e, r.address, fmt::format("bounced <{}>: {}", r.address, error), status);
+  trace(EventKind::Bounced, e, r.address, fmt::format("bounced <{}>: {}", r.address, error),
+        status);
   for (std::size_t i = 0; i < e.rcpts.size(); ++i)
     if (&e.rcpts[i] == &r) e.bounced_this_round.push_back(i);
 }
@@ -381,7 +386,8 @@ void Mta::finish_round(QueueEntry& e) {
 
   const engine::SimTime age = world_.now() - e.arrival;
   const std::int64_t lifetime =
-      (e.sender.empty() ? cfg_.bounce_queue_lifetime : cfg_.maximal_queue_lifetime) * engine::kSecond;
+      (e.sender.empty() ? cfg_.bounce_queue_lifetime : cfg_.maximal_queue_lifetime) *
+      engine::kSecond;
   std::vector<std::size_t> pending;
   for (std::size_t i = 0; i < e.rcpts.size(); ++i)
     if (e.rcpts[i].state == State::Pending) pending.push_back(i);
@@ -406,8 +412,8 @@ void Mta::finish_round(QueueEntry& e) {
   if (!pending.empty()) {
     // Postfix backoff: the next try comes after about the message's age (so the age
     // doubles), kept within [minimal_backoff, maximal_backoff].
-    std::int64_t interval = std::clamp<std::int64_t>(age / engine::kSecond, cfg_.minimal_backoff,
-                                                     cfg_.maximal_backoff);
+    std::int64_t interval =
+        std::clamp<std::int64_t>(age / engine::kSecond, cfg_.minimal_backoff, cfg_.maximal_backoff);
     const engine::SimTime next = world_.now() + interval * engine::kSecond;
     for (auto i : pending) {
       const QueuedRecipient& r = e.rcpts[i];

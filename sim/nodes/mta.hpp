@@ -94,8 +94,10 @@ class Mta : public smtp::ServerPolicy {
                   std::vector<MxTarget> targets, std::size_t t, std::string last_error);
   void domain_done(std::shared_ptr<Attempt> a);
   void finish_round(QueueEntry& e);
-  void defer(QueueEntry& e, QueuedRecipient& r, const std::string& error, const std::string& status);
-  void bounce(QueueEntry& e, QueuedRecipient& r, const std::string& error, const std::string& status);
+  void defer(QueueEntry& e, QueuedRecipient& r, const std::string& error,
+             const std::string& status);
+  void bounce(QueueEntry& e, QueuedRecipient& r, const std::string& error,
+              const std::string& status);
   void send_dsn(QueueEntry& e, const std::vector<std::size_t>& which, bool delayed);
   void trace(trace::EventKind kind, const QueueEntry& e, const std::string& address,
              std::string text, std::string detail = {}, engine::SimTime next_retry = -1);

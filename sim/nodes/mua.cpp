@@ -34,13 +34,13 @@ void Mua::send(const Draft& d) {
 
   std::string rcpts;
   for (const auto& r : m.recipients) rcpts += (rcpts.empty() ? "<" : ", <") + r + ">";
-  world_.net.trace(trace::Event{
-      .kind = trace::EventKind::Submitted,
-      .host = world_.net.name(host_),
-      .peer = world_.net.name(cfg_.msa),
-      .text = fmt::format("composed \"{}\" from <{}> to {}{}", d.subject, from, rcpts,
-                          d.bcc.empty() ? "" : " (Bcc: envelope only)"),
-      .address = from});
+  world_.net.trace(
+      trace::Event{.kind = trace::EventKind::Submitted,
+                   .host = world_.net.name(host_),
+                   .peer = world_.net.name(cfg_.msa),
+                   .text = fmt::format("composed \"{}\" from <{}> to {}{}", d.subject, from, rcpts,
+                                       d.bcc.empty() ? "" : " (Bcc: envelope only)"),
+                   .address = from});
 
   smtp::ClientConfig cc;
   cc.helo_name = world_.net.name(host_);
@@ -61,21 +61,21 @@ void Mua::send(const Draft& d) {
     }
     for (const auto& rr : r.recipients) {
       if (rr.status != smtp::RecipientStatus::Accepted) {
-        world_.net.trace(trace::Event{.kind = trace::EventKind::Note,
-                                      .host = me,
-                                      .text = fmt::format("the server refused <{}>: {}", rr.address,
-                                                          rr.reply.summary()),
-                                      .address = rr.address});
+        world_.net.trace(trace::Event{
+            .kind = trace::EventKind::Note,
+            .host = me,
+            .text = fmt::format("the server refused <{}>: {}", rr.address, rr.reply.summary()),
+            .address = rr.address});
       }
     }
   };
   cb.failed = [this, me](std::string reason, std::optional<smtp::Reply> reply, bool) {
     ++failed_;
-    world_.net.trace(trace::Event{
-        .kind = trace::EventKind::Note,
-        .host = me,
-        .text = fmt::format("sending failed: {}{}", reason, reply ? " (" + reply->summary() + ")" : ""),
-        .detail = "error"});
+    world_.net.trace(trace::Event{.kind = trace::EventKind::Note,
+                                  .host = me,
+                                  .text = fmt::format("sending failed: {}{}", reason,
+                                                      reply ? " (" + reply->summary() + ")" : ""),
+                                  .detail = "error"});
   };
   cb.finished = [this, key] { conns_.erase(key); };
   auto conn = std::make_unique<SmtpClientConn>(world_.net, host_, cfg_.msa, cfg_.port, cc,

@@ -23,15 +23,15 @@ int reply_code(std::string_view line) {
 
 void SessionTracer::on_transition(const proto::MachineSpec& spec, int from, int to,
                                   std::string_view trigger) {
-  net_.trace(Event{.kind = EventKind::StateChanged,
-                   .host = self_,
-                   .peer = peer_,
-                   .conn = conn_,
-                   .port = port_,
-                   .proto = "SMTP",
-                   .text = fmt::format("{}: {} -> {}", spec.name, spec.state(from).name,
-                                       spec.state(to).name),
-                   .detail = std::string(trigger)});
+  net_.trace(Event{
+      .kind = EventKind::StateChanged,
+      .host = self_,
+      .peer = peer_,
+      .conn = conn_,
+      .port = port_,
+      .proto = "SMTP",
+      .text = fmt::format("{}: {} -> {}", spec.name, spec.state(from).name, spec.state(to).name),
+      .detail = std::string(trigger)});
 }
 
 void SessionTracer::on_line_out(std::string_view line, bool sensitive) {
@@ -67,9 +67,16 @@ void SessionTracer::on_line_in(std::string_view line, bool sensitive) {
 class SmtpService::Conn : public engine::ConnectionHandler {
  public:
   Conn(SmtpService& svc, engine::ConnId id, engine::HostId client, smtp::ServerConfig cfg)
-      : svc_(svc), id_(id), session_(std::move(cfg)),
+      : svc_(svc),
+        id_(id),
+        session_(std::move(cfg)),
         tracer_(svc.net_, id, svc.net_.name(svc.host_), svc.net_.name(client), svc.port_,
-                /*emit_lines=*/false, nullptr) {
+                /*emit_lines=*/false, nullptr),
+        idle_timer_(svc.net_.queue(), [this] {
+          if (done_) return;
+          session_.timeout();
+          pump();
+        }) {
     session_.set_observer(&tracer_);
   }
   void begin() {
@@ -118,15 +125,9 @@ class SmtpService::Conn : public engine::ConnectionHandler {
     }
   }
   void arm_idle_timer() {
-    const auto gen = ++timer_gen_;
-    svc_.net_.queue().schedule_in(
+    idle_timer_.arm(
         std::chrono::duration_cast<std::chrono::microseconds>(smtp::ServerSession::idle_timeout())
-            .count(),
-        [this, gen, alive = alive_] {
-          if (!*alive || gen != timer_gen_ || done_) return;
-          session_.timeout();
-          pump();
-        });
+            .count());
   }
 
  public:
@@ -139,7 +140,7 @@ class SmtpService::Conn : public engine::ConnectionHandler {
   SessionTracer tracer_;
   bool done_ = false;
   bool handshaking_ = false;
-  std::uint64_t timer_gen_ = 0;
+  engine::Timer idle_timer_;  // one pending wake-up, not one event per exchange
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
@@ -175,10 +176,22 @@ void SmtpService::forget(engine::ConnId id) {
 SmtpClientConn::SmtpClientConn(engine::Network& net, engine::HostId from, engine::HostId to,
                                std::uint16_t port, smtp::ClientConfig cfg,
                                std::vector<smtp::OutgoingMessage> messages, Callbacks cb)
-    : net_(net), from_(from), to_(to), port_(port), session_(std::move(cfg)),
-      messages_(std::move(messages)), cb_(std::move(cb)) {}
+    : net_(net),
+      from_(from),
+      to_(to),
+      port_(port),
+      session_(std::move(cfg)),
+      messages_(std::move(messages)),
+      cb_(std::move(cb)),
+      timer_(net.queue(), [this] {
+        if (ended_) return;
+        session_.timeout();
+        pump();
+      }) {}
 
-SmtpClientConn::~SmtpClientConn() { *alive_ = false; }
+SmtpClientConn::~SmtpClientConn() {
+  *alive_ = false;
+}
 
 void SmtpClientConn::start() {
   for (auto& m : messages_) session_.send(std::move(m));
@@ -192,7 +205,9 @@ void SmtpClientConn::start() {
   // The connect timeout is the network's; the greeting timeout starts once connected.
 }
 
-void SmtpClientConn::on_connected(engine::ConnId) { arm_timer(); }
+void SmtpClientConn::on_connected(engine::ConnId) {
+  arm_timer();
+}
 
 void SmtpClientConn::on_failed(engine::ConnId, engine::ConnectError e) {
   if (ended_) return;
@@ -219,21 +234,19 @@ void SmtpClientConn::on_closed(engine::ConnId) {
 }
 
 void SmtpClientConn::arm_timer() {
-  const auto gen = ++timer_gen_;
   const auto t = session_.current_timeout();
-  if (!t) return;
-  net_.queue().schedule_in(std::chrono::duration_cast<std::chrono::microseconds>(*t).count(),
-                           [this, gen, alive = alive_] {
-                             if (!*alive || gen != timer_gen_ || ended_) return;
-                             session_.timeout();
-                             pump();
-                           });
+  if (!t) {
+    timer_.cancel();
+    return;
+  }
+  timer_.arm(std::chrono::duration_cast<std::chrono::microseconds>(*t).count());
 }
 
 void SmtpClientConn::pump() {
   while (!ended_ && !handshaking_) {
     auto ev = session_.next_event();
-    if (auto out = session_.take_output(); !out.empty()) net_.send(id_, Side::Client, std::move(out));
+    if (auto out = session_.take_output(); !out.empty())
+      net_.send(id_, Side::Client, std::move(out));
     if (auto* d = std::get_if<smtp::client_event::MessageDone>(&ev)) {
       if (cb_.message_done) cb_.message_done(d->result);
       continue;
@@ -276,7 +289,7 @@ void SmtpClientConn::pump() {
 void SmtpClientConn::end() {
   if (ended_) return;
   ended_ = true;
-  ++timer_gen_;
+  timer_.cancel();
   if (!closed_sent_ && id_ != 0) {
     closed_sent_ = true;
     net_.close(id_, Side::Client);

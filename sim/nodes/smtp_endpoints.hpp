@@ -22,8 +22,13 @@ class SessionTracer : public proto::SessionObserver {
  public:
   SessionTracer(engine::Network& net, engine::ConnId conn, std::string self, std::string peer,
                 std::uint16_t port, bool emit_lines, std::function<bool()> tls_now)
-      : net_(net), conn_(conn), self_(std::move(self)), peer_(std::move(peer)), port_(port),
-        emit_lines_(emit_lines), tls_now_(std::move(tls_now)) {}
+      : net_(net),
+        conn_(conn),
+        self_(std::move(self)),
+        peer_(std::move(peer)),
+        port_(port),
+        emit_lines_(emit_lines),
+        tls_now_(std::move(tls_now)) {}
   void on_transition(const proto::MachineSpec& spec, int from, int to,
                      std::string_view trigger) override;
   void on_line_out(std::string_view line, bool sensitive) override;
@@ -70,9 +75,8 @@ class SmtpClientConn : public engine::ConnectionHandler {
         failed;
     std::function<void()> finished;  // the connection is over; the object may be destroyed
   };
-  SmtpClientConn(engine::Network& net, engine::HostId from, engine::HostId to,
-                 std::uint16_t port, smtp::ClientConfig cfg,
-                 std::vector<smtp::OutgoingMessage> messages, Callbacks cb);
+  SmtpClientConn(engine::Network& net, engine::HostId from, engine::HostId to, std::uint16_t port,
+                 smtp::ClientConfig cfg, std::vector<smtp::OutgoingMessage> messages, Callbacks cb);
   ~SmtpClientConn() override;
   void start();
 
@@ -93,10 +97,10 @@ class SmtpClientConn : public engine::ConnectionHandler {
   Callbacks cb_;
   engine::ConnId id_ = 0;
   std::unique_ptr<SessionTracer> tracer_;
-  std::uint64_t timer_gen_ = 0;
   bool handshaking_ = false;
   bool ended_ = false;
   bool closed_sent_ = false;
+  engine::Timer timer_;  // the machine's reply timeouts: one pending wake-up at a time
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

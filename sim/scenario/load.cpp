@@ -40,9 +40,9 @@ struct Fail {
 
 constexpr std::array<std::string_view, 5> kRoles = {"MUA", "MSA", "MTA", "DNS", "MDA"};
 constexpr std::array<std::string_view, 14> kActions = {
-    "send",          "host_down",    "host_up",     "service_down", "service_up",
-    "link_cut",      "link_restored", "latency",    "dns_add",      "dns_remove",
-    "dns_servfail",  "dns_recover",  "mailbox_full", "note"};
+    "send",         "host_down",     "host_up",      "service_down", "service_up",
+    "link_cut",     "link_restored", "latency",      "dns_add",      "dns_remove",
+    "dns_servfail", "dns_recover",   "mailbox_full", "note"};
 
 std::string one_line(std::string_view s) {
   std::string out;

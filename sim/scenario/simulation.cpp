@@ -33,13 +33,15 @@ dns::ResourceRecord to_rr(const DnsRecord& r) {
 }
 
 nodes::QueueConfig queue_config(const QueueSettings& q) {
-  return nodes::QueueConfig{q.queue_run_delay,  q.minimal_backoff,        q.maximal_backoff,
+  return nodes::QueueConfig{q.queue_run_delay,        q.minimal_backoff,       q.maximal_backoff,
                             q.maximal_queue_lifetime, q.bounce_queue_lifetime, q.delay_warning};
 }
 }  // namespace
 
 Simulation::Simulation(const Spec& spec, trace::Sink& sink, std::optional<std::uint64_t> seed)
-    : spec_(spec), rng_(seed.value_or(spec.seed)), net_(queue_, sink),
+    : spec_(spec),
+      rng_(seed.value_or(spec.seed)),
+      net_(queue_, sink),
       world_{queue_, net_, rng_, spec.epoch_unix} {
   for (const auto& h : spec_.hosts) net_.add_host(h.name, h.address, h.latency_us);
 
@@ -57,8 +59,8 @@ Simulation::Simulation(const Spec& spec, trace::Sink& sink, std::optional<std::u
     auto& r = roles_[h.name];
     const engine::HostId id = net_.find(h.name);
     if (has_role(h, "MDA")) {
-      r.mda = std::make_unique<nodes::Mda>(world_, id,
-                                           std::set<std::string>(h.domains.begin(), h.domains.end()));
+      r.mda = std::make_unique<nodes::Mda>(
+          world_, id, std::set<std::string>(h.domains.begin(), h.domains.end()));
       // Mailbox names are local parts, matched without regard to case (as the MDA looks them up).
       for (const auto& [user, pw] : h.users) {
         r.mda->store().add_user(smtp::to_lower(user), h.mailbox_quota);
@@ -77,7 +79,9 @@ Simulation::Simulation(const Spec& spec, trace::Sink& sink, std::optional<std::u
       r.mta->listen_smtp(25);
     }
     if (has_role(h, "MSA")) {
-      if (!r.mta) throw std::invalid_argument(fmt::format("{}: an MSA needs an MTA on the same host", h.name));
+      if (!r.mta)
+        throw std::invalid_argument(
+            fmt::format("{}: an MSA needs an MTA on the same host", h.name));
       r.msa = std::make_unique<nodes::Msa>(world_, id, *r.mta, h.users);
       r.msa->listen(587, 465);
     }
@@ -189,11 +193,11 @@ void Simulation::apply(const Action& a) {
     if (!m) throw std::invalid_argument(fmt::format("{} has no MDA", a.host));
     const auto at = a.mailbox.find('@');
     m->store().set_full(a.mailbox.substr(0, at), a.full);
-    net_.trace(trace::Event{.kind = trace::EventKind::MailboxFull,
-                            .host = a.host,
-                            .text = fmt::format("mailbox {} is {}", a.mailbox,
-                                                a.full ? "full" : "no longer full"),
-                            .address = a.mailbox});
+    net_.trace(trace::Event{
+        .kind = trace::EventKind::MailboxFull,
+        .host = a.host,
+        .text = fmt::format("mailbox {} is {}", a.mailbox, a.full ? "full" : "no longer full"),
+        .address = a.mailbox});
   } else if (a.kind == "note") {
     net_.trace(trace::Event{.kind = trace::EventKind::Note, .host = a.host, .text = a.text});
   } else {

@@ -21,33 +21,33 @@ struct QueueSettings {
 };
 
 struct DnsRecord {
-  std::string name;     // "example.com"
-  std::string type;     // "MX", "A", "TXT"
-  int preference = 0;   // MX
-  std::string value;    // MX exchange ("." for null MX), A address, TXT text
+  std::string name;    // "example.com"
+  std::string type;    // "MX", "A", "TXT"
+  int preference = 0;  // MX
+  std::string value;   // MX exchange ("." for null MX), A address, TXT text
   std::int64_t ttl = 3600;
 };
 
 struct MuaSettings {
-  std::string address;   // "alice@example.com"
-  std::string user;      // login name ("alice")
+  std::string address;  // "alice@example.com"
+  std::string user;     // login name ("alice")
   std::string password;
-  std::string submit_to; // host name of the MSA
-  int port = 587;        // 587 STARTTLS, 465 implicit TLS, 25 plain (teaching)
+  std::string submit_to;  // host name of the MSA
+  int port = 587;         // 587 STARTTLS, 465 implicit TLS, 25 plain (teaching)
 };
 
 struct HostSpec {
-  std::string name;       // "mail.example.com"
-  std::string address;    // documentation range
-  std::vector<std::string> roles;  // MUA MSA MTA DNS MDA
-  std::vector<std::string> domains;  // MTA/MDA: domains delivered here
+  std::string name;                          // "mail.example.com"
+  std::string address;                       // documentation range
+  std::vector<std::string> roles;            // MUA MSA MTA DNS MDA
+  std::vector<std::string> domains;          // MTA/MDA: domains delivered here
   std::map<std::string, std::string> users;  // MDA/MSA: user -> password
   std::optional<MuaSettings> mua;
   std::string dns_server;  // host name of the resolver this host uses ("" = the only DNS host)
-  std::int64_t latency_us = 10'000;  // uplink one-way latency
+  std::int64_t latency_us = 10'000;                   // uplink one-way latency
   std::optional<std::pair<double, double>> position;  // canvas position
-  std::optional<QueueSettings> queue;  // per-MTA override
-  std::size_t mailbox_quota = 0;  // bytes, 0 = unlimited
+  std::optional<QueueSettings> queue;                 // per-MTA override
+  std::size_t mailbox_quota = 0;                      // bytes, 0 = unlimited
 };
 
 struct Action {

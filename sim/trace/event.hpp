@@ -26,18 +26,18 @@ enum class EventKind : std::uint8_t {
   // protocol machines
   StateChanged,  // text "FROM -> TO", detail = trigger
   // mail flow
-  Submitted,   // MUA composed and handed a message to its submission client
-  Queued,      // MTA took responsibility (after 250)
-  Attempt,     // delivery attempt to recipient/domain starts
-  Deferred,    // 4xx or connection failure; next_retry set
-  Relayed,     // accepted by the next hop (250 after ".")
-  Delivered,   // stored in a mailbox
-  Bounced,     // permanent failure for a recipient
-  DsnSent,     // a DSN was queued back to the sender
-  DelayWarned, // a "delayed" DSN was sent
-  Dropped,     // bounce that cannot be returned (null sender): logged, never bounced
-  Retrieved,   // fetched by a reader (POP3/IMAP)
-  DnsLookup,   // resolver result (text: summary)
+  Submitted,    // MUA composed and handed a message to its submission client
+  Queued,       // MTA took responsibility (after 250)
+  Attempt,      // delivery attempt to recipient/domain starts
+  Deferred,     // 4xx or connection failure; next_retry set
+  Relayed,      // accepted by the next hop (250 after ".")
+  Delivered,    // stored in a mailbox
+  Bounced,      // permanent failure for a recipient
+  DsnSent,      // a DSN was queued back to the sender
+  DelayWarned,  // a "delayed" DSN was sent
+  Dropped,      // bounce that cannot be returned (null sender): logged, never bounced
+  Retrieved,    // fetched by a reader (POP3/IMAP)
+  DnsLookup,    // resolver result (text: summary)
   // faults and script
   HostDown,
   HostUp,
@@ -56,22 +56,22 @@ std::string_view kind_name(EventKind k);
 bool kind_from_name(std::string_view name, EventKind& out);
 
 struct Event {
-  std::uint64_t seq = 0;   // 0, 1, 2 ... in recording order
-  std::int64_t time = 0;   // virtual microseconds
+  std::uint64_t seq = 0;  // 0, 1, 2 ... in recording order
+  std::int64_t time = 0;  // virtual microseconds
   EventKind kind = EventKind::Note;
   std::string host;        // where it happened ("mx1.example.com")
   std::string peer;        // the other side, when there is one
   std::uint64_t conn = 0;  // connection id (0: none)
   std::uint16_t port = 0;
-  std::string proto;       // "SMTP", "DNS", "POP3", "IMAP", "HTTP"
-  bool outbound = false;   // Line: sent by `host` to `peer`
-  bool tls = false;        // Line: inside TLS
-  bool sensitive = false;  // Line: carried credentials (already redacted in text)
-  int code = 0;            // Line: reply code for server replies
-  std::string text;        // the line, or a one-sentence description
-  std::string detail;      // trigger, reason, diagnostic
-  std::string message_id;  // queue id of the message concerned
-  std::string address;     // recipient (or sender) concerned
+  std::string proto;             // "SMTP", "DNS", "POP3", "IMAP", "HTTP"
+  bool outbound = false;         // Line: sent by `host` to `peer`
+  bool tls = false;              // Line: inside TLS
+  bool sensitive = false;        // Line: carried credentials (already redacted in text)
+  int code = 0;                  // Line: reply code for server replies
+  std::string text;              // the line, or a one-sentence description
+  std::string detail;            // trigger, reason, diagnostic
+  std::string message_id;        // queue id of the message concerned
+  std::string address;           // recipient (or sender) concerned
   std::int64_t next_retry = -1;  // Deferred: virtual time of the next attempt
 };
 

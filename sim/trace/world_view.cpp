@@ -41,7 +41,8 @@ void WorldView::apply(const Event& e) {
       if (auto it = connections.find(e.conn); it != connections.end()) it->second.tls = true;
       break;
     case EventKind::Line:
-      if (auto it = connections.find(e.conn); it != connections.end()) it->second.last_line = e.text;
+      if (auto it = connections.find(e.conn); it != connections.end())
+        it->second.last_line = e.text;
       break;
     case EventKind::Queued: {
       auto& pending = queues[e.host][e.message_id];

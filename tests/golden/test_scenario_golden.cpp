@@ -1,7 +1,8 @@
 // Golden transcripts of every shipped scenario (lessons/scenarios/*.json): the headless run's
 // text transcript must equal tests/golden/scenarios/<name>.txt byte for byte, so a change in
 // any machine, role or writer that alters what a class sees shows up as a diff here.
-// To accept a deliberate change: SMTPSIM_UPDATE_GOLDEN=1 ./smtpsim_tests --gtest_filter='ScenarioGolden*'
+// To accept a deliberate change: SMTPSIM_UPDATE_GOLDEN=1 ./smtpsim_tests
+// --gtest_filter='ScenarioGolden*'
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -21,7 +22,8 @@ using namespace smtpsim;
 
 std::vector<fs::path> shipped_scenarios() {
   std::vector<fs::path> out;
-  for (const auto& e : fs::directory_iterator(fs::path(SMTPSIM_SOURCE_DIR) / "lessons" / "scenarios")) {
+  for (const auto& e :
+       fs::directory_iterator(fs::path(SMTPSIM_SOURCE_DIR) / "lessons" / "scenarios")) {
     if (e.path().extension() == ".json") out.push_back(e.path());
   }
   std::sort(out.begin(), out.end());

@@ -20,7 +20,8 @@ std::size_t count(const trace::Recorder& r, EventKind k) {
 
 TEST(Simulation, CrossDomainRelayEndToEnd) {
   auto spec = smtpsim::testing::two_providers();
-  spec.script.push_back(smtpsim::testing::send_action(0, "alice-laptop", {"carol@example.net"}, "Hi"));
+  spec.script.push_back(
+      smtpsim::testing::send_action(0, "alice-laptop", {"carol@example.net"}, "Hi"));
   trace::Recorder rec;
   scenario::Simulation sim(spec, rec);
   sim.run();
@@ -43,7 +44,8 @@ TEST(Simulation, CrossDomainRelayEndToEnd) {
 
 TEST(Simulation, SameDomainIsDeliveredWithoutRelaying) {
   auto spec = smtpsim::testing::two_providers();
-  spec.script.push_back(smtpsim::testing::send_action(0, "alice-laptop", {"bob@example.com"}, "Hi Bob"));
+  spec.script.push_back(
+      smtpsim::testing::send_action(0, "alice-laptop", {"bob@example.com"}, "Hi Bob"));
   trace::Recorder rec;
   scenario::Simulation sim(spec, rec);
   sim.run();
@@ -58,7 +60,8 @@ TEST(Simulation, ServerDownQueuesRetriesAndDeliversLater) {
   down.kind = "host_down";
   down.host = "mx.example.net";
   spec.script.push_back(down);
-  spec.script.push_back(smtpsim::testing::send_action(1'000'000, "alice-laptop", {"carol@example.net"}, "Hi"));
+  spec.script.push_back(
+      smtpsim::testing::send_action(1'000'000, "alice-laptop", {"carol@example.net"}, "Hi"));
   scenario::Action up;
   up.at_us = 3600LL * 1'000'000;
   up.kind = "host_up";
@@ -74,7 +77,8 @@ TEST(Simulation, ServerDownQueuesRetriesAndDeliversLater) {
 
 TEST(Simulation, UnknownUserBouncesBackToTheSender) {
   auto spec = smtpsim::testing::two_providers();
-  spec.script.push_back(smtpsim::testing::send_action(0, "alice-laptop", {"nobody@example.net"}, "Hi"));
+  spec.script.push_back(
+      smtpsim::testing::send_action(0, "alice-laptop", {"nobody@example.net"}, "Hi"));
   trace::Recorder rec;
   scenario::Simulation sim(spec, rec);
   sim.run();
@@ -96,8 +100,8 @@ TEST(WorldView, StepBackShowsTheQueueWhileTheServerWasDown) {
   down.kind = "host_down";
   down.host = "mx.example.net";
   spec.script.push_back(down);
-  spec.script.push_back(smtpsim::testing::send_action(1'000'000, "alice-laptop",
-                                                      {"carol@example.net"}, "Hi"));
+  spec.script.push_back(
+      smtpsim::testing::send_action(1'000'000, "alice-laptop", {"carol@example.net"}, "Hi"));
   scenario::Action up;
   up.at_us = 3600LL * 1'000'000;
   up.kind = "host_up";
@@ -146,8 +150,8 @@ TEST(Simulation, DnsServfailDefersUntilTheServerRecovers) {
   fail.kind = "dns_servfail";
   fail.host = "ns.example";
   spec.script.push_back(fail);
-  spec.script.push_back(smtpsim::testing::send_action(1'000'000, "alice-laptop",
-                                                      {"carol@example.net"}, "Hi"));
+  spec.script.push_back(
+      smtpsim::testing::send_action(1'000'000, "alice-laptop", {"carol@example.net"}, "Hi"));
   scenario::Action ok;
   ok.at_us = 600LL * 1'000'000;
   ok.kind = "dns_recover";
