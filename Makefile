@@ -17,7 +17,7 @@ run: deps build-release
 	./build/release/app/smtpsim demo
 
 test: deps build-asan build-fuzz
-	cd build/asan && ctest --output-on-failure -j $(JOBS) --timeout 900
+	cd build/asan && ctest --output-on-failure --no-label-summary -j $(JOBS) --timeout 900
 
 deps:
 	@missing=$$(for p in $(PACKAGES); do \
