@@ -29,9 +29,10 @@ deps:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	fi
 
+# `make run` needs only the program, not the tests.
 build-release:
 	cmake --preset release
-	cmake --build --preset release -j $(JOBS)
+	cmake --build --preset release -j $(JOBS) --target smtpsim
 
 build-asan: build-fuzz
 	cmake --preset asan -DSMTPSIM_FUZZ_DIR=$(CURDIR)/build/fuzz -DSMTPSIM_FUZZ_SECONDS=$(FUZZ_SECONDS)
@@ -44,6 +45,7 @@ build-fuzz:
 	else echo "clang++ not found: fuzz targets not built"; fi
 
 bench: deps build-release
+	cmake --build --preset release -j $(JOBS) --target smtpsim_bench
 	./build/release/tests/bench/smtpsim_bench
 
 format:
