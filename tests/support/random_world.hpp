@@ -5,10 +5,10 @@
 // backup MX hosts "mxK.pN.test" (MTA only, pN.test as a relay domain), one DNS host, and a
 // DNS variant per domain: plain MX (sometimes with backups, sometimes equal preferences),
 // implicit MX (A record only), null MX, or no records at all. MUAs send random messages to
-// random recipients (users, unknown users, NXDOMAIN and REFUSED domains, several
-// recipients, Cc, Bcc) while a random fault schedule runs (host down/up, port 25 down/up,
-// uplink cut/restored, DNS records removed, mailboxes full). Short queue settings keep a run
-// to a few simulated hours.
+// random recipients (users, unknown users, NXDOMAIN domains, several recipients, Cc, Bcc)
+// while a random fault schedule runs (host down/up, port 25 down/up, uplink cut/restored, DNS
+// records removed and restored, the DNS server answering SERVFAIL for a while, mailboxes
+// full). Short queue settings keep a run to a few simulated hours.
 #pragma once
 
 #include <fmt/format.h>
@@ -20,7 +20,6 @@
 
 #include "sim/engine/event_queue.hpp"
 #include "sim/engine/sim_time.hpp"
-#include "sim/scenario/simulation.hpp"
 #include "sim/scenario/spec.hpp"
 
 namespace smtpsim::testing {
@@ -66,8 +65,8 @@ inline RandomWorld make_random_world(std::uint64_t seed) {
   s.seed = seed;
   s.run_for_us = 12 * kHour;
   s.queue.queue_run_delay = 60;
-  s.queue.minimal_backoff = 60;
-  s.queue.maximal_backoff = 900;
+  s.queue.minimal_backoff = 120;
+  s.queue.maximal_backoff = 1200;
   s.queue.maximal_queue_lifetime = 2 * 3600;
   s.queue.bounce_queue_lifetime = 3600;
   if (chance(30)) s.queue.delay_warning = 1800;
@@ -103,7 +102,7 @@ inline RandomWorld make_random_world(std::uint64_t seed) {
                            : r < 90 ? DomainDns::NullMx
                                     : DomainDns::Missing;
     w.domain_dns.push_back(kind);
-    if (kind == DomainDns::Missing) continue;  // no zone at all: REFUSED, retried, expired
+    if (kind == DomainDns::Missing) continue;  // no records at all: NXDOMAIN
     s.dns.push_back({mx, "A", 0, addr});
     switch (kind) {
       case DomainDns::Mx: {
@@ -167,7 +166,7 @@ inline RandomWorld make_random_world(std::uint64_t seed) {
     }
     if (r < 80) return fmt::format("nobody{}@p{}.test", pick(3), p);
     if (r < 92) return fmt::format("x@nosuch.p{}.test", p);  // NXDOMAIN (5.1.2)
-    return "x@ghost.invalid";  // no such zone here: REFUSED, retried until it expires
+    return "x@ghost.invalid";                                // under no zone at all: NXDOMAIN too
   };
 
   // Messages during the first two hours.
@@ -215,7 +214,10 @@ inline RandomWorld make_random_world(std::uint64_t seed) {
           chance(15) ? w.mua_hosts[pick(w.mua_hosts.size())] : servers[pick(servers.size())];
       s.script.push_back(action(at, "link_cut", h));
       if (restore) s.script.push_back(action(undo, "link_restored", h));
-    } else if (kind < 85) {  // a DNS record vanishes (and may come back)
+    } else if (kind < 77) {  // the DNS server answers SERVFAIL for a while (4.4.3)
+      s.script.push_back(action(at, "dns_servfail", "ns.test"));
+      if (restore) s.script.push_back(action(undo, "dns_recover", "ns.test"));
+    } else if (kind < 87) {  // a DNS record vanishes (and may come back)
       std::vector<scenario::DnsRecord> candidates;
       for (const auto& rec : s.dns) candidates.push_back(rec);
       if (candidates.empty()) continue;
@@ -244,17 +246,6 @@ inline RandomWorld make_random_world(std::uint64_t seed) {
     }
   }
   return w;
-}
-
-// Backup MX hosts (an MTA with domains but no MDA) relay their domains to better MX hosts.
-inline void configure_backup_mx(scenario::Simulation& sim, const scenario::Spec& spec) {
-  for (const auto& h : spec.hosts) {
-    const bool mta = std::find(h.roles.begin(), h.roles.end(), "MTA") != h.roles.end();
-    const bool mda = std::find(h.roles.begin(), h.roles.end(), "MDA") != h.roles.end();
-    if (mta && !mda && !h.domains.empty()) {
-      sim.mta(h.name)->set_relay_domains({h.domains.begin(), h.domains.end()});
-    }
-  }
 }
 
 }  // namespace smtpsim::testing

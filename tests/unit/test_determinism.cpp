@@ -30,7 +30,6 @@ struct Replay {
 Replay replay(const scenario::Spec& spec, std::optional<std::uint64_t> seed = {}) {
   trace::Recorder rec;
   scenario::Simulation sim(spec, rec, seed);
-  smtpsim::testing::configure_backup_mx(sim, spec);
   sim.run();
   Replay r;
   r.json = trace::write_json_trace({spec.name, seed.value_or(spec.seed)}, rec.events());
