@@ -25,7 +25,10 @@ class DnsResolver : public Resolver, public engine::DatagramHandler {
 
  private:
   using Reply = std::function<void(std::optional<dns::Message>)>;  // nullopt: timeout
-  void query(const std::string& name, dns::RecordType type, Reply done, int tries = 2);
+  // Answers from the cache while their TTL lasts (RFC 1035 §7.4, negative answers per
+  // RFC 2308 §5), joins a lookup already in flight for the same question, else asks.
+  void query(const std::string& name, dns::RecordType type, Reply done);
+  void send_query(const std::string& name, dns::RecordType type, Reply done, int tries = 2);
   void fill_addresses(std::shared_ptr<MxAnswer> ans, std::size_t i,
                       std::function<void(MxAnswer)> done);
   void finish(MxAnswer ans, const std::string& domain, std::function<void(MxAnswer)>& done);
@@ -33,6 +36,13 @@ class DnsResolver : public Resolver, public engine::DatagramHandler {
   World& world_;
   engine::HostId host_, server_;
   std::map<std::uint16_t, Reply> pending_;
+  using Key = std::pair<std::string, std::uint16_t>;  // lower-case name, type
+  struct Cached {
+    engine::SimTime expires;
+    dns::Message answer;
+  };
+  std::map<Key, Cached> cache_;
+  std::map<Key, std::vector<Reply>> in_flight_;
 };
 
 }  // namespace smtpsim::nodes
