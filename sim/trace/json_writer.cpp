@@ -1,6 +1,8 @@
 // Writing and reading the versioned JSON trace (format in json_writer.hpp).
 #include "sim/trace/json_writer.hpp"
 
+#include "sim/trace/json_fields.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -12,7 +14,7 @@ namespace smtpsim::trace {
 
 namespace {
 
-using ojson = nlohmann::ordered_json;
+using ojson = Json;
 
 std::string dump(const ojson& j) {
   return j.dump(-1, ' ', false, ojson::error_handler_t::replace);
@@ -24,10 +26,7 @@ bool is_redacted(const Event& e) {
 
 // ---- reading ---------------------------------------------------------------------------
 
-struct Bad {
-  std::string pointer;
-  std::string what;
-};
+using Bad = FieldError;
 
 std::string type_name(const ojson& v) {
   switch (v.type()) {
@@ -59,14 +58,7 @@ bool get_bool(const ojson& v, const std::string& ptr) {
 }
 
 std::int64_t get_int(const ojson& v, const std::string& ptr, std::int64_t lo, std::int64_t hi) {
-  std::optional<std::int64_t> n;
-  if (v.is_number_unsigned()) {
-    const auto u = v.get<std::uint64_t>();
-    if (u <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-      n = static_cast<std::int64_t>(u);
-  } else if (v.is_number_integer()) {
-    n = v.get<std::int64_t>();
-  }
+  const auto n = as_int64(v);
   if (!n || *n < lo || *n > hi)
     throw Bad{ptr, fmt::format("expected an integer from {} to {}", lo, hi)};
   return *n;
