@@ -10,6 +10,15 @@ namespace smtpsim::engine {
 using trace::Event;
 using trace::EventKind;
 
+void Network::trace_connection(EventKind kind, ConnId id, const Conn& c, std::string text) {
+  trace(Event{.kind = kind,
+              .host = hosts_[c.client_host].name,
+              .peer = hosts_[c.server_host].name,
+              .conn = id,
+              .port = c.port,
+              .text = std::move(text)});
+}
+
 void Network::trace(Event e) {
   e.time = q_.now();
   sink_.record(std::move(e));
@@ -119,12 +128,7 @@ ConnId Network::connect(HostId from, HostId to, std::uint16_t port, ConnectionHa
       if (it == conns_.end()) return;
       Conn c = it->second;
       conns_.erase(it);
-      trace(Event{.kind = EventKind::ConnectionTimeout,
-                  .host = hosts_[c.client_host].name,
-                  .peer = hosts_[c.server_host].name,
-                  .conn = id,
-                  .port = c.port,
-                  .text = "connection timed out (no answer)"});
+      trace_connection(EventKind::ConnectionTimeout, id, c, "connection timed out (no answer)");
       c.client->on_failed(id, ConnectError::Timeout);
     });
     return id;
@@ -143,12 +147,7 @@ ConnId Network::connect(HostId from, HostId to, std::uint16_t port, ConnectionHa
         if (it2 == conns_.end()) return;
         Conn c2 = it2->second;
         conns_.erase(it2);
-        trace(Event{.kind = EventKind::ConnectionRefused,
-                    .host = hosts_[c2.client_host].name,
-                    .peer = hosts_[c2.server_host].name,
-                    .conn = id,
-                    .port = c2.port,
-                    .text = "connection refused"});
+        trace_connection(EventKind::ConnectionRefused, id, c2, "connection refused");
         c2.client->on_failed(id, ConnectError::Refused);
       });
       return;
@@ -234,12 +233,7 @@ void Network::finish_if_closed(ConnId id) {
   if (it == conns_.end()) return;
   const Conn& c = it->second;
   if (c.client_open || c.server_open) return;
-  trace(Event{.kind = EventKind::ConnectionClosed,
-              .host = hosts_[c.client_host].name,
-              .peer = hosts_[c.server_host].name,
-              .conn = id,
-              .port = c.port,
-              .text = "connection closed"});
+  trace_connection(EventKind::ConnectionClosed, id, c, "connection closed");
   conns_.erase(it);
 }
 
@@ -249,12 +243,7 @@ void Network::reset(ConnId id) {
   Conn c = it->second;
   conns_.erase(it);
   if (c.established) {
-    trace(Event{.kind = EventKind::ConnectionClosed,
-                .host = hosts_[c.client_host].name,
-                .peer = hosts_[c.server_host].name,
-                .conn = id,
-                .port = c.port,
-                .text = "connection reset"});
+    trace_connection(EventKind::ConnectionClosed, id, c, "connection reset");
   }
   if (c.server_open && c.server) c.server->on_closed(id);
   if (c.client_open) {

@@ -120,6 +120,8 @@ class Network {
     SimTime last_arrival[2] = {0, 0};  // keeps each direction in order if latency changes
   };
   bool reachable(HostId a, HostId b) const;
+  // Events about a connection name its client as host and its server as peer.
+  void trace_connection(trace::EventKind kind, ConnId id, const Conn& c, std::string text);
   void reset(ConnId id);
   void deliver_later(ConnId id, Side to, std::string bytes);
   void finish_if_closed(ConnId id);
