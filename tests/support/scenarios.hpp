@@ -45,4 +45,13 @@ inline scenario::Action send_action(std::int64_t at, std::string from_host,
   return a;
 }
 
+// A fault or other host-level action ("host_down", "host_up", "dns_servfail", ...).
+inline scenario::Action host_action(std::int64_t at, std::string kind, std::string host) {
+  scenario::Action a;
+  a.at_us = at;
+  a.kind = std::move(kind);
+  a.host = std::move(host);
+  return a;
+}
+
 }  // namespace smtpsim::testing

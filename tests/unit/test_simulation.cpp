@@ -56,17 +56,11 @@ TEST(Simulation, SameDomainIsDeliveredWithoutRelaying) {
 
 TEST(Simulation, ServerDownQueuesRetriesAndDeliversLater) {
   auto spec = smtpsim::testing::two_providers();
-  scenario::Action down;
-  down.kind = "host_down";
-  down.host = "mx.example.net";
-  spec.script.push_back(down);
+  spec.script.push_back(smtpsim::testing::host_action(0, "host_down", "mx.example.net"));
   spec.script.push_back(
       smtpsim::testing::send_action(1'000'000, "alice-laptop", {"carol@example.net"}, "Hi"));
-  scenario::Action up;
-  up.at_us = 3600LL * 1'000'000;
-  up.kind = "host_up";
-  up.host = "mx.example.net";
-  spec.script.push_back(up);
+  spec.script.push_back(
+      smtpsim::testing::host_action(3600LL * 1'000'000, "host_up", "mx.example.net"));
   trace::Recorder rec;
   scenario::Simulation sim(spec, rec);
   sim.run();
@@ -96,17 +90,11 @@ namespace {
 
 TEST(WorldView, StepBackShowsTheQueueWhileTheServerWasDown) {
   auto spec = smtpsim::testing::two_providers();
-  scenario::Action down;
-  down.kind = "host_down";
-  down.host = "mx.example.net";
-  spec.script.push_back(down);
+  spec.script.push_back(smtpsim::testing::host_action(0, "host_down", "mx.example.net"));
   spec.script.push_back(
       smtpsim::testing::send_action(1'000'000, "alice-laptop", {"carol@example.net"}, "Hi"));
-  scenario::Action up;
-  up.at_us = 3600LL * 1'000'000;
-  up.kind = "host_up";
-  up.host = "mx.example.net";
-  spec.script.push_back(up);
+  spec.script.push_back(
+      smtpsim::testing::host_action(3600LL * 1'000'000, "host_up", "mx.example.net"));
   trace::Recorder rec;
   scenario::Simulation sim(spec, rec);
   sim.run();
@@ -146,17 +134,11 @@ namespace {
 
 TEST(Simulation, DnsServfailDefersUntilTheServerRecovers) {
   auto spec = smtpsim::testing::two_providers();
-  scenario::Action fail;
-  fail.kind = "dns_servfail";
-  fail.host = "ns.example";
-  spec.script.push_back(fail);
+  spec.script.push_back(smtpsim::testing::host_action(0, "dns_servfail", "ns.example"));
   spec.script.push_back(
       smtpsim::testing::send_action(1'000'000, "alice-laptop", {"carol@example.net"}, "Hi"));
-  scenario::Action ok;
-  ok.at_us = 600LL * 1'000'000;
-  ok.kind = "dns_recover";
-  ok.host = "ns.example";
-  spec.script.push_back(ok);
+  spec.script.push_back(
+      smtpsim::testing::host_action(600LL * 1'000'000, "dns_recover", "ns.example"));
   trace::Recorder rec;
   scenario::Simulation sim(spec, rec);
   sim.run();
