@@ -6,10 +6,13 @@
 #include <set>
 #include <string>
 
-#include "sim/nodes/mail_store.hpp"
 #include "sim/nodes/world.hpp"
+#include "sim/proto/mail/mail_store.hpp"
 
 namespace smtpsim::nodes {
+
+using mail::MailStore;
+using mail::StoreResult;
 
 class Mda {
  public:

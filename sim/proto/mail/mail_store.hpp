@@ -1,0 +1,92 @@
+// The mail store behind every retrieval protocol: per-user folders (INBOX, Sent, ...) of
+// messages with the attributes POP3 and IMAP need (RFC 3501 §2.3: UIDVALIDITY, strictly
+// ascending UIDs, flags, sizes, internal dates). One store serves the MDA's SMTP side, POP3
+// and IMAP, so a change made through one session is seen through every other: that is what
+// "IMAP synchronises" means (RFC 3501 §5.2).
+//
+// It lives in sim/proto (not sim/nodes) because it is plain data with no clock or network:
+// the sans-I/O POP3 and IMAP servers operate on it directly, in the simulation and in live
+// mode alike. Trusts its callers for user and folder names (the servers validate them).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace smtpsim::mail {
+
+// RFC 3501 §2.3.2 system flags (\Recent is per session and kept by the IMAP server).
+enum Flag : unsigned { kSeen = 1, kAnswered = 2, kFlagged = 4, kDeleted = 8, kDraft = 16 };
+
+struct StoredMessage {
+  std::uint32_t uid = 0;
+  unsigned flags = 0;
+  std::int64_t internal_date = 0;  // virtual microseconds since the epoch of the run
+  std::string content;             // CRLF line ends, Return-Path: on top when delivered
+  std::size_t size() const { return content.size(); }
+};
+
+struct Folder {
+  std::uint32_t uidvalidity = 1;
+  std::uint32_t uidnext = 1;
+  std::uint64_t version = 0;  // bumped on every change: sessions re-check only when it moved
+  std::vector<StoredMessage> messages;  // ascending UIDs
+
+  const StoredMessage* find(std::uint32_t uid) const;
+  StoredMessage* find(std::uint32_t uid);
+};
+
+struct Mailbox {
+  std::map<std::string, Folder> folders;  // "INBOX", "Sent"
+  std::size_t quota = 0;                  // bytes; 0 = unlimited
+  bool forced_full = false;               // the "mailbox full" fault
+  std::size_t used() const;
+};
+
+enum class StoreResult { Stored, NoSuchUser, MailboxFull };
+
+class MailStore {
+ public:
+  void add_user(const std::string& user, std::size_t quota = 0);
+  bool has_user(const std::string& user) const { return boxes_.count(user) > 0; }
+  // Would a message of this size fit right now? (452/552 at RCPT or DATA time)
+  StoreResult can_accept(const std::string& user, std::size_t size) const;
+  StoreResult deliver(const std::string& user, std::string content, std::int64_t now,
+                      const std::string& folder = "INBOX");
+  void set_full(const std::string& user, bool full);
+
+  Mailbox* mailbox(const std::string& user);
+  const Mailbox* mailbox(const std::string& user) const;
+  std::vector<std::string> users() const;
+  std::size_t unread(const std::string& user) const;
+
+  // --- what POP3 and IMAP sessions do (each bumps the folder's version) ---
+  Folder* folder(const std::string& user, const std::string& name);
+  const Folder* folder(const std::string& user, const std::string& name) const;
+  // Replace a message's flags; false when the user, folder or UID is gone.
+  bool set_flags(const std::string& user, const std::string& folder, std::uint32_t uid,
+                 unsigned flags);
+  // Remove these UIDs (IMAP EXPUNGE, POP3 UPDATE). Returns how many were removed.
+  std::size_t expunge(const std::string& user, const std::string& folder,
+                      std::span<const std::uint32_t> uids);
+  // IMAP APPEND / a client saving to Sent: returns the new UID (nullopt: no such user/folder
+  // or the mailbox is full).
+  std::optional<std::uint32_t> append(const std::string& user, const std::string& folder,
+                                      std::string content, unsigned flags, std::int64_t now);
+  bool create_folder(const std::string& user, const std::string& name);
+  // Called after every change with (user, folder): the MDA uses it to wake IDLE sessions.
+  void set_change_listener(std::function<void(const std::string&, const std::string&)> f) {
+    listener_ = std::move(f);
+  }
+
+ private:
+  void changed(const std::string& user, const std::string& folder, Folder& f);
+  std::map<std::string, Mailbox> boxes_;
+  std::function<void(const std::string&, const std::string&)> listener_;
+};
+
+}  // namespace smtpsim::mail
