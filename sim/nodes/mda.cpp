@@ -10,6 +10,42 @@ namespace smtpsim::nodes {
 Mda::Mda(World& world, engine::HostId host, std::set<std::string> domains)
     : world_(world), host_(host) {
   for (const auto& d : domains) domains_.insert(smtp::to_lower(d));
+  store_.set_change_listener([this](const mail::StoreChange& c) { on_store_change(c); });
+}
+
+// Every change to a stored message is traced (the GUI's mailbox badges fold these), then
+// told to the retrieval services so IDLE sessions hear of it at once (RFC 2177).
+void Mda::on_store_change(const mail::StoreChange& c) {
+  const std::string host = world_.net.name(host_);
+  auto emit = [&](trace::EventKind kind, std::uint32_t uid, unsigned flags, std::string text) {
+    world_.net.trace(trace::Event{.kind = kind,
+                                  .host = host,
+                                  .text = std::move(text),
+                                  .detail = c.folder,
+                                  .address = c.user,
+                                  .uid = uid,
+                                  .flags = flags});
+  };
+  switch (c.kind) {
+    case mail::StoreChange::Delivered:
+      last_delivered_uid_ = c.uid;
+      break;
+    case mail::StoreChange::FlagsChanged:
+      emit(trace::EventKind::FlagsChanged, c.uid, c.new_flags,
+           fmt::format("{}'s {} message {}: flags {}", c.user, c.folder, c.uid,
+                       mail::flags_text(c.new_flags)));
+      break;
+    case mail::StoreChange::Expunged:
+      for (std::uint32_t uid : c.expunged)
+        emit(trace::EventKind::Expunged, uid, 0,
+             fmt::format("{}'s {} message {} removed", c.user, c.folder, uid));
+      break;
+    case mail::StoreChange::Appended:
+      emit(trace::EventKind::Appended, c.uid, c.new_flags,
+           fmt::format("{} saved message {} in {}", c.user, c.uid, c.folder));
+      break;
+  }
+  for (auto& w : watchers_) w(c);
 }
 
 bool Mda::serves(const std::string& domain) const {
@@ -44,8 +80,10 @@ StoreResult Mda::deliver(const std::string& address, const std::string& sender,
     world_.net.trace(trace::Event{.kind = trace::EventKind::Delivered,
                                   .host = world_.net.name(host_),
                                   .text = fmt::format("delivered to mailbox {}", user),
+                                  .detail = user,
                                   .message_id = queue_id,
-                                  .address = address});
+                                  .address = address,
+                                  .uid = last_delivered_uid_});
   }
   return r;
 }

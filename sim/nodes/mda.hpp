@@ -3,8 +3,10 @@
 // (does this user exist? is the mailbox full?). Trusts the MTA for the envelope.
 #pragma once
 
+#include <functional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "sim/nodes/world.hpp"
 #include "sim/proto/mail/mail_store.hpp"
@@ -28,12 +30,20 @@ class Mda {
   // Stores one copy; traces Delivered (or nothing when refused: the MTA traces that).
   StoreResult deliver(const std::string& address, const std::string& sender,
                       const std::string& content, const std::string& queue_id);
+  // Retrieval services subscribe here to hear of every change to the store (IMAP IDLE).
+  void watch(std::function<void(const mail::StoreChange&)> fn) {
+    watchers_.push_back(std::move(fn));
+  }
+  engine::HostId host() const { return host_; }
 
  private:
   World& world_;
   engine::HostId host_;
   std::set<std::string> domains_;
+  void on_store_change(const mail::StoreChange& c);
   MailStore store_;
+  std::uint32_t last_delivered_uid_ = 0;
+  std::vector<std::function<void(const mail::StoreChange&)>> watchers_;
 };
 
 }  // namespace smtpsim::nodes

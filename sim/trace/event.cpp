@@ -7,7 +7,7 @@
 namespace smtpsim::trace {
 
 namespace {
-constexpr std::array<std::pair<EventKind, std::string_view>, 31> kNames = {{
+constexpr std::array<std::pair<EventKind, std::string_view>, 35> kNames = {{
     {EventKind::ConnectionOpened, "connection_opened"},
     {EventKind::ConnectionRefused, "connection_refused"},
     {EventKind::ConnectionTimeout, "connection_timeout"},
@@ -27,6 +27,10 @@ constexpr std::array<std::pair<EventKind, std::string_view>, 31> kNames = {{
     {EventKind::DelayWarned, "delay_warned"},
     {EventKind::Dropped, "dropped"},
     {EventKind::Retrieved, "retrieved"},
+    {EventKind::FlagsChanged, "flags_changed"},
+    {EventKind::Expunged, "expunged"},
+    {EventKind::Appended, "appended"},
+    {EventKind::LocalChange, "local_change"},
     {EventKind::DnsLookup, "dns_lookup"},
     {EventKind::HostDown, "host_down"},
     {EventKind::HostUp, "host_up"},

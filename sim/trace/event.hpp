@@ -36,8 +36,14 @@ enum class EventKind : std::uint8_t {
   DsnSent,      // a DSN was queued back to the sender
   DelayWarned,  // a "delayed" DSN was sent
   Dropped,      // bounce that cannot be returned (null sender): logged, never bounced
-  Retrieved,    // fetched by a reader (POP3/IMAP)
-  DnsLookup,    // resolver result (text: summary)
+  Retrieved,    // fetched by a reader (POP3/IMAP): host = the reader's device
+  // Mail store events: host = the MDA, address = the user, detail = the folder, uid/flags set.
+  // (Delivered also carries uid, and detail = the user whose INBOX received it.)
+  FlagsChanged,  // a stored message's flags changed (IMAP STORE, POP3 RETR marks \Seen)
+  Expunged,      // one message removed from a folder (POP3 UPDATE, IMAP EXPUNGE)
+  Appended,      // a client saved a message into a folder (IMAP APPEND, e.g. Sent)
+  LocalChange,   // a reader changed only its own copy: host = device, detail "read"/"deleted"
+  DnsLookup,     // resolver result (text: summary)
   // faults and script
   HostDown,
   HostUp,
@@ -73,6 +79,11 @@ struct Event {
   std::string message_id;        // queue id of the message concerned
   std::string address;           // recipient (or sender) concerned
   std::int64_t next_retry = -1;  // Deferred: virtual time of the next attempt
+  // Mail store events (Delivered, Retrieved, FlagsChanged, Expunged, Appended, LocalChange):
+  // the message's UID in its folder and its flags afterwards (RFC 3501 §2.3; bits as in
+  // mail::Flag: 1 Seen, 2 Answered, 4 Flagged, 8 Deleted, 16 Draft).
+  std::uint32_t uid = 0;
+  std::uint32_t flags = 0;
 };
 
 }  // namespace smtpsim::trace

@@ -119,6 +119,10 @@ Event read_event(const ojson& j, const std::string& ptr, std::size_t index) {
       e.address = get_string(v, p);
     } else if (key == "next_retry") {
       e.next_retry = get_int(v, p, -1, kMax);
+    } else if (key == "uid") {
+      e.uid = static_cast<std::uint32_t>(get_int(v, p, 0, 0xffffffffLL));
+    } else if (key == "flags") {
+      e.flags = static_cast<std::uint32_t>(get_int(v, p, 0, 0xffffffffLL));
     } else {
       throw Bad{p, "unknown event field"};
     }
@@ -192,6 +196,8 @@ std::string event_to_json(const Event& e) {
   if (!e.message_id.empty()) j["message_id"] = e.message_id;
   if (!e.address.empty()) j["address"] = e.address;
   if (e.next_retry != -1) j["next_retry"] = e.next_retry;
+  if (e.uid != 0) j["uid"] = e.uid;
+  if (e.flags != 0) j["flags"] = e.flags;
   return dump(j);
 }
 

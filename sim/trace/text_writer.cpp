@@ -109,6 +109,14 @@ std::string generated(const Event& e) {
     case EventKind::Retrieved:
       return "retrieved" + opt(" ", id) + addr(" for <", e.address) + opt(" from ", e.peer) +
              opt(" over ", e.proto);
+    case EventKind::FlagsChanged:
+      return "flags changed" + opt(" for ", e.address);
+    case EventKind::Expunged:
+      return "message removed" + opt(" for ", e.address);
+    case EventKind::Appended:
+      return "message saved" + opt(" for ", e.address);
+    case EventKind::LocalChange:
+      return "changed on the device only";
     case EventKind::DnsLookup:
       return "DNS lookup";
     case EventKind::HostDown:

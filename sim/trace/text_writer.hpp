@@ -41,7 +41,9 @@
 //   Delivered "delivered ID to <address>"   Bounced "bounced ID to <address>"
 //   DsnSent "sent a DSN about ID to <address>"   DelayWarned "sent a delay warning about ID
 //   to <address>"   Dropped "dropped ID to <address>"   Retrieved "retrieved ID for <address>
-//   from peer over proto"   DnsLookup "DNS lookup"   HostDown/Up "host is down/up"
+//   from peer over proto"   FlagsChanged "flags changed for USER"   Expunged "message removed
+//   for USER"   Appended "message saved for USER" (each then " (FOLDER)")   LocalChange "changed on
+//   the device only"   DnsLookup "DNS lookup"   HostDown/Up "host is down/up"
 //   ServiceDown/Up "port N (proto) is down/up"   LinkCut/Restored "link to peer is
 //   cut/restored"   LatencyChanged "latency changed"   DnsRecordChanged "DNS record changed"
 //   MailboxFull "mailbox <address> is full"   Action "script action".

@@ -55,8 +55,22 @@ void WorldView::apply(const Event& e) {
       }
       break;
     }
+    case EventKind::FlagsChanged:
+    case EventKind::Appended:
+      if (e.detail == "INBOX") inboxes[e.host][e.address][e.uid] = e.flags;
+      break;
+    case EventKind::Expunged:
+      if (e.detail == "INBOX") inboxes[e.host][e.address].erase(e.uid);
+      break;
+    case EventKind::Retrieved:
+      ++device_messages[e.host];
+      break;
+    case EventKind::LocalChange:
+      if (e.detail == "deleted" && device_messages[e.host] > 0) --device_messages[e.host];
+      break;
     case EventKind::Delivered:
       ++delivered[e.host][e.address];
+      if (e.uid != 0) inboxes[e.host][e.detail][e.uid] = 0;  // detail: the mailbox's user
       [[fallthrough]];
     case EventKind::Relayed:
     case EventKind::Bounced:
@@ -84,6 +98,15 @@ void WorldView::apply(const Event& e) {
 std::size_t WorldView::queued_messages(const std::string& host) const {
   auto it = queues.find(host);
   return it == queues.end() ? 0 : it->second.size();
+}
+
+std::size_t WorldView::unread(const std::string& host, const std::string& user) const {
+  auto h = inboxes.find(host);
+  if (h == inboxes.end()) return 0;
+  auto u = h->second.find(user);
+  if (u == h->second.end()) return 0;
+  return static_cast<std::size_t>(std::count_if(u->second.begin(), u->second.end(),
+                                                [](const auto& kv) { return !(kv.second & 1u); }));
 }
 
 WorldView fold(std::span<const Event> events, std::size_t n) {

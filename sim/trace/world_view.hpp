@@ -33,10 +33,15 @@ struct WorldView {
   // host -> recipient address -> messages delivered
   std::map<std::string, std::map<std::string, int>> delivered;
   std::map<std::uint64_t, ConnectionView> connections;
+  // MDA host -> user -> INBOX UID -> flags (what the store holds, as IMAP would show it)
+  std::map<std::string, std::map<std::string, std::map<std::uint32_t, std::uint32_t>>> inboxes;
+  // reader device (MUA host) -> messages it holds locally (POP3 downloads, IMAP cache)
+  std::map<std::string, int> device_messages;
   int bounces = 0, dsns = 0, deferrals = 0;
 
   void apply(const Event& e);
   std::size_t queued_messages(const std::string& host) const;
+  std::size_t unread(const std::string& host, const std::string& user) const;
 };
 
 // View after the first n events.

@@ -453,6 +453,15 @@ const KindCase kKinds[] = {
     {"GenMailboxFull", mk(EventKind::MailboxFull, "mx.example.net", "", "", "", "bob@example.net"),
      "+0:00:05.000 *** mx.example.net: mailbox <bob@example.net> is full\n"},
     {"GenAction", mk(EventKind::Action, "", ""), "+0:00:05.000 === script action\n"},
+    {"GenFlagsChanged", mk(EventKind::FlagsChanged, "mx.example.net", "", "INBOX", "", "bob"),
+     "+0:00:05.000 === mx.example.net: flags changed for bob (INBOX)\n"},
+    {"GenExpunged", mk(EventKind::Expunged, "mx.example.net", "", "INBOX", "", "bob"),
+     "+0:00:05.000 === mx.example.net: message removed for bob (INBOX)\n"},
+    {"GenAppended", mk(EventKind::Appended, "mx.example.net", "", "Sent", "", "bob"),
+     "+0:00:05.000 === mx.example.net: message saved for bob (Sent)\n"},
+    {"LocalChange",
+     mk(EventKind::LocalChange, "phone", "message 2 deleted on this device only", "deleted"),
+     "+0:00:05.000 === phone: message 2 deleted on this device only\n"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Trace, TraceTextKinds, ::testing::ValuesIn(kKinds),

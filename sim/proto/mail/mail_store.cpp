@@ -5,6 +5,21 @@
 
 namespace smtpsim::mail {
 
+std::string flags_text(unsigned flags) {
+  static constexpr std::pair<unsigned, const char*> kNames[] = {{kSeen, "\\Seen"},
+                                                                {kAnswered, "\\Answered"},
+                                                                {kFlagged, "\\Flagged"},
+                                                                {kDeleted, "\\Deleted"},
+                                                                {kDraft, "\\Draft"}};
+  std::string out;
+  for (const auto& [bit, name] : kNames) {
+    if (!(flags & bit)) continue;
+    if (!out.empty()) out += ' ';
+    out += name;
+  }
+  return out.empty() ? "()" : out;
+}
+
 const StoredMessage* Folder::find(std::uint32_t uid) const {
   auto it = std::lower_bound(messages.begin(), messages.end(), uid,
                              [](const StoredMessage& m, std::uint32_t u) { return m.uid < u; });
@@ -42,8 +57,9 @@ StoreResult MailStore::deliver(const std::string& user, std::string content, std
   const StoreResult ok = can_accept(user, content.size());
   if (ok != StoreResult::Stored) return ok;
   Folder& f = boxes_[user].folders[folder];
-  f.messages.push_back(StoredMessage{f.uidnext++, 0, now, std::move(content)});
-  changed(user, folder, f);
+  const std::uint32_t uid = f.uidnext++;
+  f.messages.push_back(StoredMessage{uid, 0, now, std::move(content)});
+  changed(f, StoreChange{StoreChange::Delivered, user, folder, uid});
   return StoreResult::Stored;
 }
 
@@ -96,8 +112,9 @@ bool MailStore::set_flags(const std::string& user, const std::string& folder_nam
   StoredMessage* m = f ? f->find(uid) : nullptr;
   if (!m) return false;
   if (m->flags == flags) return true;
+  const unsigned old = m->flags;
   m->flags = flags;
-  changed(user, folder_name, *f);
+  changed(*f, StoreChange{StoreChange::FlagsChanged, user, folder_name, uid, old, flags});
   return true;
 }
 
@@ -105,13 +122,18 @@ std::size_t MailStore::expunge(const std::string& user, const std::string& folde
                                std::span<const std::uint32_t> uids) {
   Folder* f = folder(user, folder_name);
   if (!f || uids.empty()) return 0;
-  const std::size_t before = f->messages.size();
+  std::vector<std::uint32_t> removed;
   std::erase_if(f->messages, [&](const StoredMessage& m) {
-    return std::find(uids.begin(), uids.end(), m.uid) != uids.end();
+    if (std::find(uids.begin(), uids.end(), m.uid) == uids.end()) return false;
+    removed.push_back(m.uid);
+    return true;
   });
-  const std::size_t removed = before - f->messages.size();
-  if (removed > 0) changed(user, folder_name, *f);
-  return removed;
+  if (!removed.empty()) {
+    StoreChange c{StoreChange::Expunged, user, folder_name};
+    c.expunged = removed;
+    changed(*f, c);
+  }
+  return removed.size();
 }
 
 std::optional<std::uint32_t> MailStore::append(const std::string& user,
@@ -121,7 +143,7 @@ std::optional<std::uint32_t> MailStore::append(const std::string& user,
   if (!f || can_accept(user, content.size()) != StoreResult::Stored) return std::nullopt;
   const std::uint32_t uid = f->uidnext++;
   f->messages.push_back(StoredMessage{uid, flags, now, std::move(content)});
-  changed(user, folder_name, *f);
+  changed(*f, StoreChange{StoreChange::Appended, user, folder_name, uid, 0, flags});
   return uid;
 }
 
@@ -132,9 +154,9 @@ bool MailStore::create_folder(const std::string& user, const std::string& name) 
   return true;
 }
 
-void MailStore::changed(const std::string& user, const std::string& folder_name, Folder& f) {
+void MailStore::changed(Folder& f, const StoreChange& c) {
   ++f.version;
-  if (listener_) listener_(user, folder_name);
+  if (listener_) listener_(c);
 }
 
 }  // namespace smtpsim::mail

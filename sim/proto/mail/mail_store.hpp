@@ -22,6 +22,9 @@ namespace smtpsim::mail {
 // RFC 3501 §2.3.2 system flags (\Recent is per session and kept by the IMAP server).
 enum Flag : unsigned { kSeen = 1, kAnswered = 2, kFlagged = 4, kDeleted = 8, kDraft = 16 };
 
+// `\Seen \Flagged`, or "()" when none: the RFC 3501 spelling, for transcripts.
+std::string flags_text(unsigned flags);
+
 struct StoredMessage {
   std::uint32_t uid = 0;
   unsigned flags = 0;
@@ -48,6 +51,17 @@ struct Mailbox {
 };
 
 enum class StoreResult { Stored, NoSuchUser, MailboxFull };
+
+// What changed, told to the listener after the change is made.
+struct StoreChange {
+  enum Kind { Delivered, Appended, FlagsChanged, Expunged } kind;
+  const std::string& user;
+  const std::string& folder;
+  std::uint32_t uid = 0;                    // Delivered, Appended, FlagsChanged
+  unsigned old_flags = 0;                   // FlagsChanged
+  unsigned new_flags = 0;                   // FlagsChanged, Appended
+  std::span<const std::uint32_t> expunged;  // Expunged: the UIDs removed
+};
 
 class MailStore {
  public:
@@ -78,15 +92,13 @@ class MailStore {
   std::optional<std::uint32_t> append(const std::string& user, const std::string& folder,
                                       std::string content, unsigned flags, std::int64_t now);
   bool create_folder(const std::string& user, const std::string& name);
-  // Called after every change with (user, folder): the MDA uses it to wake IDLE sessions.
-  void set_change_listener(std::function<void(const std::string&, const std::string&)> f) {
-    listener_ = std::move(f);
-  }
+  // Called after every change: the MDA traces it and wakes IDLE sessions of that user.
+  void set_change_listener(std::function<void(const StoreChange&)> f) { listener_ = std::move(f); }
 
  private:
-  void changed(const std::string& user, const std::string& folder, Folder& f);
+  void changed(Folder& f, const StoreChange& c);
   std::map<std::string, Mailbox> boxes_;
-  std::function<void(const std::string&, const std::string&)> listener_;
+  std::function<void(const StoreChange&)> listener_;
 };
 
 }  // namespace smtpsim::mail
