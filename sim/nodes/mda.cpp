@@ -89,3 +89,23 @@ StoreResult Mda::deliver(const std::string& address, const std::string& sender,
 }
 
 }  // namespace smtpsim::nodes
+
+namespace smtpsim::nodes {
+
+void Mda::set_password(const std::string& user, std::string password) {
+  passwords_[smtp::to_lower(user)] = std::move(password);
+}
+
+std::string Mda::login_user(const std::string& login) const {
+  const std::string user =
+      login.find('@') != std::string::npos ? user_for(login) : smtp::to_lower(login);
+  if (user.empty() || !store_.has_user(user) || !passwords_.count(user)) return "";
+  return user;
+}
+
+const std::string* Mda::password(const std::string& user) const {
+  auto it = passwords_.find(user);
+  return it == passwords_.end() ? nullptr : &it->second;
+}
+
+}  // namespace smtpsim::nodes

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -35,6 +36,11 @@ class Mda {
     watchers_.push_back(std::move(fn));
   }
   engine::HostId host() const { return host_; }
+  // Mail readers log in with the mailbox's user name ("bob") or its address.
+  void set_password(const std::string& user, std::string password);
+  // The user a login name stands for, when it exists and has a password ("" otherwise).
+  std::string login_user(const std::string& login) const;
+  const std::string* password(const std::string& user) const;
 
  private:
   World& world_;
@@ -42,6 +48,7 @@ class Mda {
   std::set<std::string> domains_;
   void on_store_change(const mail::StoreChange& c);
   MailStore store_;
+  std::map<std::string, std::string> passwords_;
   std::uint32_t last_delivered_uid_ = 0;
   std::vector<std::function<void(const mail::StoreChange&)>> watchers_;
 };

@@ -8,7 +8,9 @@
 namespace smtpsim::nodes {
 
 Mua::Mua(World& world, engine::HostId host, MuaConfig cfg)
-    : world_(world), host_(host), cfg_(std::move(cfg)) {}
+    : world_(world), host_(host), cfg_(std::move(cfg)) {
+  if (cfg_.reader) reader_ = std::make_unique<MailReader>(world_, host_, *cfg_.reader);
+}
 
 Mua::~Mua() = default;
 

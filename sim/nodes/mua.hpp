@@ -2,14 +2,17 @@
 // Bcc is in the envelope only) and submits it to its provider's MSA on 587 (STARTTLS + AUTH),
 // 465 (implicit TLS) or, for a lesson about why not, plain 25. It has no queue: a failed
 // submission is reported, like a mail program's error dialog.
+// Reading mail is the MailReader's job (mail_reader.hpp).
 // Trusts its own settings (from the scenario); the server is untrusted input to the machine.
 #pragma once
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "sim/nodes/mail_reader.hpp"
 #include "sim/nodes/smtp_endpoints.hpp"
 #include "sim/nodes/world.hpp"
 
@@ -21,6 +24,7 @@ struct MuaConfig {
   std::string user, password;
   engine::HostId msa = -1;
   std::uint16_t port = 587;
+  std::optional<ReaderConfig> reader;  // set when this device also reads mail (POP3/IMAP)
 };
 
 struct Draft {
@@ -37,6 +41,8 @@ class Mua {
   const MuaConfig& config() const { return cfg_; }
   std::size_t sent() const { return sent_; }
   std::size_t failed() const { return failed_; }
+  MailReader* reader() { return reader_.get(); }
+  const MailReader* reader() const { return reader_.get(); }
 
  private:
   World& world_;
@@ -45,6 +51,7 @@ class Mua {
   std::map<std::uint64_t, std::unique_ptr<SmtpClientConn>> conns_;
   std::uint64_t next_ = 0;
   std::size_t sent_ = 0, failed_ = 0;
+  std::unique_ptr<MailReader> reader_;
 };
 
 }  // namespace smtpsim::nodes

@@ -29,7 +29,7 @@ void SessionTracer::on_transition(const proto::MachineSpec& spec, int from, int 
       .peer = peer_,
       .conn = conn_,
       .port = port_,
-      .proto = "SMTP",
+      .proto = proto_,
       .text = fmt::format("{}: {} -> {}", spec.name, spec.state(from).name, spec.state(to).name),
       .detail = std::string(trigger)});
 }
@@ -41,7 +41,7 @@ void SessionTracer::on_line_out(std::string_view line, bool sensitive) {
                    .peer = peer_,
                    .conn = conn_,
                    .port = port_,
-                   .proto = "SMTP",
+                   .proto = proto_,
                    .outbound = true,
                    .tls = tls_now_ && tls_now_(),
                    .sensitive = sensitive,
@@ -55,7 +55,7 @@ void SessionTracer::on_line_in(std::string_view line, bool sensitive) {
                    .peer = self_,
                    .conn = conn_,
                    .port = port_,
-                   .proto = "SMTP",
+                   .proto = proto_,
                    .outbound = true,
                    .tls = tls_now_ && tls_now_(),
                    .sensitive = sensitive,

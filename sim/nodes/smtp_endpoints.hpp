@@ -17,18 +17,20 @@
 
 namespace smtpsim::nodes {
 
-// Emits trace events for one machine on one connection.
+// Emits trace events for one machine on one connection (any protocol: SMTP, POP3, IMAP).
 class SessionTracer : public proto::SessionObserver {
  public:
   SessionTracer(engine::Network& net, engine::ConnId conn, std::string self, std::string peer,
-                std::uint16_t port, bool emit_lines, std::function<bool()> tls_now)
+                std::uint16_t port, bool emit_lines, std::function<bool()> tls_now,
+                std::string proto = "SMTP")
       : net_(net),
         conn_(conn),
         self_(std::move(self)),
         peer_(std::move(peer)),
         port_(port),
         emit_lines_(emit_lines),
-        tls_now_(std::move(tls_now)) {}
+        tls_now_(std::move(tls_now)),
+        proto_(std::move(proto)) {}
   void on_transition(const proto::MachineSpec& spec, int from, int to,
                      std::string_view trigger) override;
   void on_line_out(std::string_view line, bool sensitive) override;
@@ -41,6 +43,7 @@ class SessionTracer : public proto::SessionObserver {
   std::uint16_t port_;
   bool emit_lines_;
   std::function<bool()> tls_now_;
+  std::string proto_;
 };
 
 // A listening SMTP service (MTA on 25, MSA on 587/465).

@@ -33,10 +33,10 @@ namespace {
 using namespace fields;
 
 constexpr std::array<std::string_view, 5> kRoles = {"MUA", "MSA", "MTA", "DNS", "MDA"};
-constexpr std::array<std::string_view, 14> kActions = {
-    "send",         "host_down",     "host_up",      "service_down", "service_up",
-    "link_cut",     "link_restored", "latency",      "dns_add",      "dns_remove",
-    "dns_servfail", "dns_recover",   "mailbox_full", "note"};
+constexpr std::array<std::string_view, 17> kActions = {
+    "send",         "fetch",        "read",        "delete",        "host_down", "host_up",
+    "service_down", "service_up",   "link_cut",    "link_restored", "latency",   "dns_add",
+    "dns_remove",   "dns_servfail", "dns_recover", "mailbox_full",  "note"};
 
 // ---- the parts -------------------------------------------------------------------------
 
@@ -354,8 +354,9 @@ void Parser::host(const J& v, const std::string& ptr) {
 
 void Parser::mua(const J& v, const std::string& ptr, HostSpec& h) {
   object(v, ptr);
-  static constexpr std::array<std::string_view, 5> kKeys = {"address", "user", "password",
-                                                            "submit_to", "port"};
+  static constexpr std::array<std::string_view, 10> kKeys = {
+      "address",  "user",          "password",      "submit_to",      "port",
+      "protocol", "retrieve_from", "retrieve_port", "keep_on_server", "device"};
   check_keys(v, ptr, kKeys);
   MuaSettings m;
   bool has_user = false;
@@ -376,7 +377,30 @@ void Parser::mua(const J& v, const std::string& ptr, HostSpec& h) {
         throw Fail{p, fmt::format("port {} is not a submission port (587 STARTTLS, 465 implicit "
                                   "TLS, or 25 plain SMTP for teaching)",
                                   m.port)};
+    } else if (key == "retrieve_from") {
+      m.retrieve_from = nonempty(f, p);
+    } else if (key == "protocol") {
+      m.protocol = lower(nonempty(f, p));
+      if (m.protocol != "pop3" && m.protocol != "imap")
+        throw Fail{p, fmt::format("unknown protocol \"{}\" (one of pop3, imap)", m.protocol)};
+    } else if (key == "retrieve_port") {
+      m.retrieve_port = static_cast<int>(integer(f, p, 1, 65535));
+    } else if (key == "keep_on_server") {
+      m.keep_on_server = boolean(f, p);
+    } else if (key == "device") {
+      m.device = lower(nonempty(f, p));
+      if (m.device != "laptop" && m.device != "phone")
+        throw Fail{p, fmt::format("unknown device \"{}\" (one of laptop, phone)", m.device)};
     }
+  }
+  if (m.retrieve_port == 0) m.retrieve_port = m.protocol == "pop3" ? 110 : 143;
+  {
+    const bool pop3 = m.protocol == "pop3";
+    const int plain = pop3 ? 110 : 143, tls = pop3 ? 995 : 993;
+    if (m.retrieve_port != plain && m.retrieve_port != tls)
+      throw Fail{child(ptr, "retrieve_port"),
+                 fmt::format("port {} is not a {} port ({} plain or STARTTLS, {} implicit TLS)",
+                             m.retrieve_port, pop3 ? "POP3" : "IMAP", plain, tls)};
   }
   need(v, ptr, "address", "the user's email address");
   need(v, ptr, "submit_to", "the host name of the MSA");
@@ -388,9 +412,9 @@ void Parser::mua(const J& v, const std::string& ptr, HostSpec& h) {
 
 void Parser::action(const J& v, const std::string& ptr) {
   object(v, ptr);
-  static constexpr std::array<std::string_view, 16> kAll = {
-      "at",   "action", "host",    "port",   "to",      "cc",   "bcc",  "subject",
-      "body", "from",   "latency", "record", "mailbox", "full", "text", "comment"};
+  static constexpr std::array<std::string_view, 17> kAll = {
+      "at",   "action",  "host",   "port",    "to",   "cc",   "bcc",     "subject", "body",
+      "from", "latency", "record", "mailbox", "full", "text", "comment", "message"};
   const auto kp = child(ptr, "action");
   const auto kind = string(need(v, ptr, "action", fmt::format("one of {}", join(kActions))), kp);
   if (std::find(kActions.begin(), kActions.end(), kind) == kActions.end()) {
@@ -413,6 +437,8 @@ void Parser::action(const J& v, const std::string& ptr) {
     takes.insert(takes.end(), {"host", "mailbox", "full"});
   else if (kind == "note")
     takes.push_back("text");
+  else if (kind == "read" || kind == "delete")
+    takes.insert(takes.end(), {"host", "message"});
   else
     takes.push_back("host");
   for (const auto& [key, f] : v.items()) {
@@ -449,6 +475,16 @@ void Parser::action(const J& v, const std::string& ptr) {
       }
     } else if (key == "subject") {
       a.subject = string(f, p);
+    } else if (key == "message") {
+      // a position on the device (1 = the oldest) or a piece of the subject
+      if (f.is_number_integer()) {
+        a.index = static_cast<int>(integer(f, p, 1, 1000000));
+      } else if (f.is_string()) {
+        a.subject_match = nonempty(f, p);
+      } else {
+        throw Fail{p, "expected a message position (1, 2, ...) or a piece of its subject, found " +
+                          found(f)};
+      }
     } else if (key == "body") {
       a.body = string(f, p);
     } else if (key == "from") {
@@ -476,6 +512,8 @@ void Parser::action(const J& v, const std::string& ptr) {
   if (kind == "latency") need(v, ptr, "latency");
   if (kind == "dns_add" || kind == "dns_remove") need(v, ptr, "record");
   if (kind == "mailbox_full") need(v, ptr, "mailbox", "the address whose mailbox fills up");
+  if (kind == "read" || kind == "delete")
+    need(v, ptr, "message", "which message: its position (1 = the oldest) or part of its subject");
   if (kind == "dns_remove") a.record->ttl = 0;
   spec.script.push_back(std::move(a));
   action_ptrs.push_back(ptr);
@@ -509,6 +547,16 @@ void Parser::cross_checks() {
         throw Fail{p, fmt::format("host \"{}\" does not have the {} role (needed to submit on "
                                   "port {})",
                                   s->name, role, h.mua->port)};
+      if (!h.mua->retrieve_from.empty()) {
+        const auto rp = child(child(ptr, "mua"), "retrieve_from");
+        const HostSpec* r = find_host(h.mua->retrieve_from);
+        if (!r) throw Fail{rp, fmt::format("host \"{}\" does not exist", h.mua->retrieve_from)};
+        h.mua->retrieve_from = r->name;
+        if (!has_role(*r, "MDA"))
+          throw Fail{rp, fmt::format("host \"{}\" does not have the MDA role (mailboxes are read "
+                                     "from the MDA)",
+                                     r->name)};
+      }
     }
     if (!h.dns_server.empty()) {
       const auto p = child(ptr, "dns_server");
@@ -546,6 +594,13 @@ void Parser::cross_checks() {
         throw Fail{hp,
                    fmt::format("host \"{}\" does not have the {} role ({})", h->name, role, why)};
     };
+    if (a.kind == "fetch" || a.kind == "read" || a.kind == "delete") {
+      need_role("MUA", "only a MUA reads mail");
+      if (h->mua->retrieve_from.empty())
+        throw Fail{hp, fmt::format("MUA \"{}\" has no \"retrieve_from\" in its mua settings, so "
+                                   "it cannot {} mail",
+                                   h->name, a.kind)};
+    }
     if (a.kind == "send") {
       need_role("MUA", "only a MUA sends");
       // Mail for a domain the submission host does not deliver itself is relayed, and relaying

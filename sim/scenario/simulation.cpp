@@ -64,6 +64,15 @@ Simulation::Simulation(const Spec& spec, trace::Sink& sink, std::optional<std::u
       // Mailbox names are local parts, matched without regard to case (as the MDA looks them up).
       for (const auto& [user, pw] : h.users) {
         r.mda->store().add_user(smtp::to_lower(user), h.mailbox_quota);
+        r.mda->set_password(user, pw);
+      }
+      // The mailboxes are read over POP3 (110, 995) and IMAP (143, 993).
+      using nodes::RetrievalProtocol;
+      for (auto [proto, port] :
+           {std::pair{RetrievalProtocol::Pop3, 110}, std::pair{RetrievalProtocol::Pop3, 995},
+            std::pair{RetrievalProtocol::Imap, 143}, std::pair{RetrievalProtocol::Imap, 993}}) {
+        r.readers.push_back(std::make_unique<nodes::RetrievalService>(
+            world_, *r.mda, proto, static_cast<std::uint16_t>(port)));
       }
     }
     if (has_role(h, "MTA")) {
@@ -94,6 +103,16 @@ Simulation::Simulation(const Spec& spec, trace::Sink& sink, std::optional<std::u
     cfg.password = h.mua->password;
     cfg.msa = host_or_throw(h.mua->submit_to);
     cfg.port = static_cast<std::uint16_t>(h.mua->port);
+    if (!h.mua->retrieve_from.empty()) {
+      nodes::ReaderConfig rc;
+      rc.server = host_or_throw(h.mua->retrieve_from);
+      rc.port = static_cast<std::uint16_t>(h.mua->retrieve_port);
+      rc.pop3 = h.mua->protocol == "pop3";
+      rc.keep_on_server = h.mua->keep_on_server;
+      rc.user = h.mua->user;
+      rc.password = h.mua->password;
+      cfg.reader = rc;
+    }
     roles_[h.name].mua = std::make_unique<nodes::Mua>(world_, net_.find(h.name), cfg);
   }
   // The script, in time order (stable: equal times keep file order).
@@ -156,6 +175,18 @@ void Simulation::apply(const Action& a) {
     nodes::Mua* m = mua(a.host);
     if (!m) throw std::invalid_argument(fmt::format("{} is not a MUA", a.host));
     m->send(nodes::Draft{a.to, a.cc, a.bcc, a.subject, a.body, a.from});
+  } else if (a.kind == "fetch" || a.kind == "read" || a.kind == "delete") {
+    nodes::Mua* m = mua(a.host);
+    if (!m || !m->reader())
+      throw std::invalid_argument(fmt::format("{} does not read mail", a.host));
+    const nodes::MessageChoice which{a.index, a.subject_match};
+    if (a.kind == "fetch") {
+      m->reader()->fetch();
+    } else if (a.kind == "read") {
+      m->reader()->read(which);
+    } else {
+      m->reader()->remove(which);
+    }
   } else if (a.kind == "host_down" || a.kind == "host_up") {
     net_.set_host_up(h, a.kind == "host_up");
   } else if (a.kind == "service_down" || a.kind == "service_up") {

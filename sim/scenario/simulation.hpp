@@ -15,6 +15,7 @@
 #include "sim/nodes/mta.hpp"
 #include "sim/nodes/mua.hpp"
 #include "sim/nodes/resolver.hpp"
+#include "sim/nodes/retrieval_services.hpp"
 #include "sim/scenario/spec.hpp"
 #include "sim/trace/sink.hpp"
 
@@ -50,6 +51,7 @@ class Simulation {
     std::unique_ptr<nodes::Msa> msa;
     std::unique_ptr<nodes::Mua> mua;
     std::unique_ptr<nodes::DnsServer> dns;
+    std::vector<std::unique_ptr<nodes::RetrievalService>> readers;  // POP3/IMAP on the MDA
   };
   engine::HostId host_or_throw(const std::string& name) const;
 

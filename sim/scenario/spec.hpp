@@ -34,6 +34,12 @@ struct MuaSettings {
   std::string password;
   std::string submit_to;  // host name of the MSA
   int port = 587;         // 587 STARTTLS, 465 implicit TLS, 25 plain (teaching)
+  // Reading mail (issue 4): where the mailbox is and how the device fetches it.
+  std::string retrieve_from;      // host name of the MDA ("" = this MUA only sends)
+  std::string protocol = "imap";  // "pop3" or "imap"
+  int retrieve_port = 0;          // 0: 143 (IMAP) or 110 (POP3); 993/995 = implicit TLS
+  bool keep_on_server = true;     // POP3: leave on server (true) or download and delete
+  std::string device = "laptop";  // "laptop" or "phone": how the GUI draws it
 };
 
 struct HostSpec {
@@ -52,8 +58,8 @@ struct HostSpec {
 
 struct Action {
   std::int64_t at_us = 0;
-  std::string kind;  // send, host_down, host_up, service_down, service_up, link_cut,
-                     // link_restored, latency, dns_add, dns_remove, mailbox_full, note
+  std::string kind;  // send, fetch, read, delete, host_down, host_up, service_down, service_up,
+                     // link_cut, link_restored, latency, dns_add, dns_remove, mailbox_full, note
   std::string host;  // target host (send: the MUA)
   int port = 0;      // service_*
   // send
@@ -68,6 +74,9 @@ struct Action {
   std::string mailbox;
   bool full = true;
   std::string text;  // note
+  // read, delete: which message on the device (1-based position, or a subject substring)
+  int index = 0;
+  std::string subject_match;
 };
 
 struct Spec {

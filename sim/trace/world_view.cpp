@@ -63,7 +63,7 @@ void WorldView::apply(const Event& e) {
       if (e.detail == "INBOX") inboxes[e.host][e.address].erase(e.uid);
       break;
     case EventKind::Retrieved:
-      ++device_messages[e.host];
+      if (e.detail != "body") ++device_messages[e.host];
       break;
     case EventKind::LocalChange:
       if (e.detail == "deleted" && device_messages[e.host] > 0) --device_messages[e.host];
