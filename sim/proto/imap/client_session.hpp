@@ -186,17 +186,21 @@ class ClientSession {
     std::string shown;       // what the observer sees instead
   };
 
+  static void add_pieces(Command& c, std::vector<std::string> texts,
+                         std::vector<std::string> literals);
   std::uint32_t queue(Command c);
   void enter(ClientState to, std::string_view trigger);
   void push(ClientEvent ev) { events_.push_back(std::move(ev)); }
+  // Failed, then LOGOUT (stream still in step) or straight to Closed.
   void fail(std::string stage, std::string reason, std::string_view trigger, bool logout);
   std::string stage() const;
+  // Appends bytes to the output; the observer sees `shown` (redacted when sensitive).
   void emit(std::string_view bytes, std::string_view shown, bool sensitive);
 
   void send_command(Command c);
   void send_pieces();  // from piece_ on, until a literal needs a "+"
   void send_next();    // the next queued owner command, when nothing is in flight
-  void send_internal(Kind k, std::string_view trigger);
+  void send_internal(Kind k);
 
   void on_response(Response& r);
   void on_continuation(const Continuation& c);
@@ -205,9 +209,8 @@ class ClientSession {
   void on_greeting(const Condition& c);
   void update_view(const UntaggedResponse& u, bool* ok);
   void apply_code(const Condition& c);
-  void after_capability(std::string_view trigger);
-  void start_login(std::string_view trigger);
-  void complete_owner(const Tagged& t);
+  void after_capability();
+  void start_login();
 
   ClientConfig cfg_;
   ClientState state_ = ClientState::Connecting;
@@ -228,11 +231,9 @@ class ClientSession {
   bool caps_known_ = false;
   MailboxView view_;
   bool started_ = false, eof_ = false, tls_active_ = false, tls_handshake_ = false;
-  bool logged_out_ = false;    // logout() called: no more commands
-  bool bye_seen_ = false;      // BYE during LOGOUT
-  bool done_wanted_ = false;   // done() before the "+" to IDLE
-  bool sasl_sent_ = false;     // the PLAIN response went out
-  bool login_failed_ = false;  // a failure already reported while logging out
+  bool logged_out_ = false;   // logout() called: no more commands
+  bool done_wanted_ = false;  // done() called for the IDLE pending or running
+  bool sasl_sent_ = false;    // the PLAIN response went out
 };
 
 }  // namespace smtpsim::imap
