@@ -464,8 +464,9 @@ void ClientSession::send_command(Command c) {
   piece_ = 0;
   waiting_plus_ = false;
   sasl_sent_ = false;
-  if (inflight_->kind == Kind::Authenticate && inflight_->pieces[0].text.size() > 18)
-    sasl_sent_ = true;  // "AUTHENTICATE PLAIN <initial response>" (RFC 4959)
+  // "AUTHENTICATE PLAIN <initial response>" (RFC 4959 SASL-IR): the response is already out.
+  if (inflight_->kind == Kind::Authenticate && inflight_->pieces[0].text != "AUTHENTICATE PLAIN")
+    sasl_sent_ = true;
   send_pieces();
 }
 

@@ -83,8 +83,11 @@ struct Completed {
   std::string code;  // response code without brackets ("APPENDUID 38505 3955"), or ""
   std::string text;
 };
-struct Failed {       // the session cannot go on
-  std::string stage;  // "greeting", "capability", "starttls", "login", "command", ...
+// The session cannot go on. Queued commands are dropped; a command in flight gets no
+// Completed (the server may or may not have executed it). After a failed login the client
+// still logs out, and a failure during that LOGOUT is reported as a second Failed ("logout").
+struct Failed {
+  std::string stage;  // "greeting", "capability", "starttls", "login", "command", "logout"...
   std::string reason;
 };
 struct Closed {};  // after LOGOUT completed or a failure: flush take_output() and close
