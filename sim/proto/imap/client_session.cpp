@@ -632,7 +632,7 @@ void ClientSession::start_login() {
   send_command(std::move(c));
 }
 
-void ClientSession::on_continuation(const Continuation& k) {
+void ClientSession::on_continuation(const Continuation& /*k*/) {
   if (!inflight_ || parser_.last_offset() < fence_) {
     fail(stage(), "unexpected continuation request", "protocol violation", false);
     return;
@@ -663,7 +663,6 @@ void ClientSession::on_continuation(const Continuation& k) {
     }
     return;
   }
-  (void)k;
   fail(stage(), "unexpected continuation request", "protocol violation", false);
 }
 
