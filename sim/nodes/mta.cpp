@@ -201,11 +201,29 @@ void Mta::attempt(const std::string& id) {
 }
 
 void Mta::try_domain(std::shared_ptr<Attempt> a, std::string domain, std::vector<std::size_t> idx) {
-  auto& e = queue_.at(a->id);
+  auto found = queue_.find(a->id);
+  if (found == queue_.end()) return;
+  QueueEntry& e = found->second;
+  // Postfix qmgr: a destination that just failed every connection is "dead" for
+  // minimal_backoff_time; its mail is deferred without a try ("delivery temporarily
+  // suspended"). At most destination_concurrency_limit deliveries run at once per domain;
+  // the rest wait their turn (and find out whether the destination died meanwhile).
+  Destination& d = dests_[domain];
+  if (d.dead_until > world_.now()) {
+    for (auto i : idx)
+      defer(e, e.rcpts[i], "delivery temporarily suspended: " + d.dead_reason, "4.4.1");
+    domain_done(a);
+    return;
+  }
+  if (d.in_flight >= cfg_.destination_concurrency_limit) {
+    d.waiting.push_back([this, a, domain, idx] { try_domain(a, domain, idx); });
+    return;
+  }
+  ++d.in_flight;
   trace(EventKind::Attempt, e, "", fmt::format("looking up the mail servers of {}", domain));
   if (!resolver_) {
     for (auto i : idx) defer(e, e.rcpts[i], "no DNS resolver configured", "4.4.3");
-    domain_done(a);
+    domain_finished(a, domain);
     return;
   }
   resolver_->resolve_mx(domain, [this, a, domain, idx](MxAnswer ans) {
@@ -217,18 +235,18 @@ void Mta::try_domain(std::shared_ptr<Attempt> a, std::string domain, std::vector
         for (auto i : idx)
           bounce(e, e.rcpts[i], fmt::format("x-dns; Host or domain name not found: {}", domain),
                  "5.1.2");
-        domain_done(a);
+        domain_finished(a, domain);
         return;
       case MxAnswer::Status::NullMx:
         for (auto i : idx)
           bounce(e, e.rcpts[i],
                  fmt::format("x-dns; {} accepts no mail (null MX, RFC 7505)", domain), "5.1.10");
-        domain_done(a);
+        domain_finished(a, domain);
         return;
       case MxAnswer::Status::TemporaryFailure:
         for (auto i : idx)
           defer(e, e.rcpts[i], fmt::format("x-dns; lookup of {} failed for now", domain), "4.4.3");
-        domain_done(a);
+        domain_finished(a, domain);
         return;
       case MxAnswer::Status::Ok:
         break;
@@ -257,7 +275,8 @@ void Mta::try_domain(std::shared_ptr<Attempt> a, std::string domain, std::vector
 }
 
 void Mta::try_target(std::shared_ptr<Attempt> a, std::string domain, std::vector<std::size_t> idx,
-                     std::vector<MxTarget> targets, std::size_t t, std::string last_error) {
+                     std::vector<MxTarget> targets, std::size_t t, std::string last_error,
+                     bool tried) {
   auto it = queue_.find(a->id);
   if (it == queue_.end()) return;
   QueueEntry& e = it->second;
@@ -281,7 +300,7 @@ void Mta::try_target(std::shared_ptr<Attempt> a, std::string domain, std::vector
     for (auto i : idx) {
       defer(e, e.rcpts[i], last_error.empty() ? "no mail server to try" : last_error, "4.4.1");
     }
-    domain_done(a);
+    domain_finished(a, domain, tried ? last_error : std::string());
     return;
   }
   const engine::HostId to = world_.net.find(targets[t].address);
@@ -338,12 +357,12 @@ void Mta::try_target(std::shared_ptr<Attempt> a, std::string domain, std::vector
   cb.finished = [this, a, domain, idx, targets, t, key, outcome]() {
     clients_.erase(key);
     if (outcome->handled) {
-      domain_done(a);
+      domain_finished(a, domain);
       return;
     }
     // No verdict from this server: try the next MX (RFC 5321 §5.1).
     try_target(a, domain, idx, targets, t + 1,
-               outcome->error.empty() ? "connection lost" : outcome->error);
+               outcome->error.empty() ? "connection lost" : outcome->error, true);
   };
   auto conn = std::make_unique<SmtpClientConn>(world_.net, host_, to, 25, cfg,
                                                std::vector<smtp::OutgoingMessage>{std::move(m)},
@@ -351,6 +370,22 @@ void Mta::try_target(std::shared_ptr<Attempt> a, std::string domain, std::vector
   SmtpClientConn* raw = conn.get();
   clients_[key] = std::move(conn);
   raw->start();
+}
+
+void Mta::domain_finished(std::shared_ptr<Attempt> a, const std::string& domain,
+                          const std::string& dead_reason) {
+  Destination& d = dests_[domain];
+  --d.in_flight;
+  if (!dead_reason.empty()) {
+    d.dead_until = world_.now() + cfg_.minimal_backoff * engine::kSecond;
+    d.dead_reason = dead_reason;
+  }
+  domain_done(a);
+  while (d.in_flight < cfg_.destination_concurrency_limit && !d.waiting.empty()) {
+    auto next = std::move(d.waiting.front());
+    d.waiting.pop_front();
+    next();
+  }
 }
 
 void Mta::domain_done(std::shared_ptr<Attempt> a) {

@@ -8,6 +8,8 @@
 // Trusts: the SMTP machines for syntax, its MDA for mailboxes, DNS answers as given.
 #pragma once
 
+#include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -29,6 +31,7 @@ struct QueueConfig {  // seconds, REFERENCE.md defaults (Postfix)
   std::int64_t maximal_queue_lifetime = 5 * 86400;
   std::int64_t bounce_queue_lifetime = 5 * 86400;
   std::optional<std::int64_t> delay_warning;
+  int destination_concurrency_limit = 20;  // Postfix default_destination_concurrency_limit
 };
 
 struct QueuedRecipient {
@@ -91,7 +94,12 @@ class Mta : public smtp::ServerPolicy {
   void attempt(const std::string& id);
   void try_domain(std::shared_ptr<Attempt> a, std::string domain, std::vector<std::size_t> idx);
   void try_target(std::shared_ptr<Attempt> a, std::string domain, std::vector<std::size_t> idx,
-                  std::vector<MxTarget> targets, std::size_t t, std::string last_error);
+                  std::vector<MxTarget> targets, std::size_t t, std::string last_error,
+                  bool tried = false);
+  // One domain of a round is over: free its delivery slot (marking the destination dead
+  // when every MX failed without a verdict), then let waiting deliveries go.
+  void domain_finished(std::shared_ptr<Attempt> a, const std::string& domain,
+                       const std::string& dead_reason = {});
   void domain_done(std::shared_ptr<Attempt> a);
   void finish_round(QueueEntry& e);
   void defer(QueueEntry& e, QueuedRecipient& r, const std::string& error,
@@ -111,6 +119,13 @@ class Mta : public smtp::ServerPolicy {
   Resolver* resolver_;
   std::unique_ptr<SmtpService> smtp_;
   std::map<std::string, QueueEntry> queue_;
+  struct Destination {  // Postfix qmgr's per-destination queue, reduced to what we model
+    int in_flight = 0;
+    engine::SimTime dead_until = -1;
+    std::string dead_reason;
+    std::deque<std::function<void()>> waiting;
+  };
+  std::map<std::string, Destination> dests_;
   std::map<std::uint64_t, std::unique_ptr<SmtpClientConn>> clients_;
   std::uint64_t next_client_ = 0;
   std::uint64_t counter_ = 0;
