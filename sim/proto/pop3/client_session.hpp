@@ -123,12 +123,14 @@ class ClientSession {
   void start_auth(std::string_view trigger);
   void next_message(std::string_view trigger);
   void send_quit(std::string_view trigger);
+  bool has_capa(std::string_view keyword) const;
 
   ClientConfig cfg_;
   ClientState state_ = ClientState::Greeting;
   proto::SessionObserver* observer_ = nullptr;
   std::string in_;
   std::size_t in_pos_ = 0;
+  std::size_t scan_ = 0;        // in_ searched up to here for the end of the current line
   std::uint64_t consumed_ = 0;  // stream offset of in_[in_pos_]
   std::uint64_t received_ = 0;  // stream bytes received so far
   std::uint64_t fence_ = 0;     // received_ when our last command was written
@@ -146,9 +148,7 @@ class ClientSession {
   std::size_t message_count_ = 0;  // STAT
   std::vector<Target> targets_;    // from UIDL/LIST, in order
   std::size_t next_target_ = 0;
-  std::size_t listed_ = 0;
   std::string content_;  // the RETR in progress
-  bool too_big_ = false;
   std::size_t retrieved_ = 0, deleted_ = 0;
 };
 

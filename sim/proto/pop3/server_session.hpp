@@ -149,7 +149,7 @@ class ServerSession {
   void close_with(std::string_view err_text, std::string_view trigger);
   ServerEvent process_line(std::string_view line);
   // Message number argument: the entry, or nullptr after replying -ERR.
-  const DropEntry* message_arg(std::string_view arg, bool allow_deleted = false);
+  DropEntry* message_arg(std::string_view arg, bool allow_deleted = false);
   void send_message(const DropEntry& e, std::optional<std::size_t> body_lines);
   std::size_t live_count() const;
   std::size_t live_octets() const;
