@@ -80,6 +80,10 @@ TEST(Pop3Server, PassIsRedactedToTheObserver) {
   ASSERT_EQ(run.rec.lines_in.size(), 2u);
   EXPECT_EQ(run.rec.lines_in[1], "PASS [redacted]");
   EXPECT_TRUE(run.rec.in_sensitive[1]);
+  // also when the line is refused for its framing
+  run.say("PASS secret\nPASS secret\r\0\r\npass\r\n"s);
+  ASSERT_EQ(run.rec.lines_in.size(), 5u);
+  for (std::size_t i = 1; i < 5; ++i) EXPECT_EQ(run.rec.lines_in[i], "PASS [redacted]") << i;
   for (const auto& l : run.rec.lines_in) EXPECT_EQ(l.find("secret"), std::string::npos);
 }
 

@@ -186,7 +186,7 @@ ServerEvent ServerSession::next_event() {
       continue;
     }
     if (line.empty() || line.back() != '\r') {
-      if (observer_) observer_->on_line_in(sanitize(line, 100), false);
+      observe_in(line);
       err("Bare LF received (POP3 lines end with CRLF)");
       continue;
     }
@@ -198,28 +198,32 @@ ServerEvent ServerSession::next_event() {
   }
 }
 
+void ServerSession::observe_in(std::string_view line) {
+  if (!observer_) return;
+  // The password never reaches a trace (RFC 1939 §13 names it as POP3's weak point), not
+  // even inside a line refused for its framing ("PASS secret" ending in a bare LF).
+  if (smtp::istarts_with(line, "PASS") && (line.size() == 4 || line[4] == ' ')) {
+    observer_->on_line_in("PASS [redacted]", true);
+  } else {
+    observer_->on_line_in(sanitize(line, 300), false);
+  }
+}
+
 ServerEvent ServerSession::process_line(std::string_view line) {
   if (std::memchr(line.data(), '\r', line.size())) {
-    if (observer_) observer_->on_line_in(sanitize(line, 100), false);
+    observe_in(line);
     err("Bare CR received (POP3 lines end with CRLF)");
     return se::NeedData{};
   }
   if (std::memchr(line.data(), '\0', line.size())) {
-    if (observer_) observer_->on_line_in(sanitize(line, 100), false);
+    observe_in(line);
     err("NUL character in command");
     return se::NeedData{};
   }
   const auto sp = line.find(' ');
   const std::string_view verb = line.substr(0, sp);
   const std::string_view arg = sp == line.npos ? std::string_view{} : line.substr(sp + 1);
-  if (observer_) {
-    // The password never reaches a trace (RFC 1939 §13 lists it as the weak point).
-    if (smtp::iequals(verb, "PASS")) {
-      observer_->on_line_in("PASS [redacted]", true);
-    } else {
-      observer_->on_line_in(line, false);
-    }
-  }
+  observe_in(line);
 
   const CommandSpec* cmd = nullptr;
   for (const auto& c : command_table()) {

@@ -148,6 +148,7 @@ class ServerSession {
   void line_out(std::string_view line);
   void close_with(std::string_view err_text, std::string_view trigger);
   ServerEvent process_line(std::string_view line);
+  void observe_in(std::string_view line);  // reports a received line, PASS redacted
   // Message number argument: the entry, or nullptr after replying -ERR.
   DropEntry* message_arg(std::string_view arg, bool allow_deleted = false);
   void send_message(const DropEntry& e, std::optional<std::size_t> body_lines);
