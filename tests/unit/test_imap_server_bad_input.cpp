@@ -86,6 +86,24 @@ TEST(ImapServerBadInput, HugeNonSynchronizingLiteralIsSkippedNotExecuted) {
   EXPECT_FALSE(r.closed);
 }
 
+TEST(ImapServerBadInput, RefusedLineEndingInNonSyncLiteralSkipsTheLiteral) {
+  mail::MailStore store;
+  fill(store);
+  ServerConfig cfg;
+  cfg.max_line = 40;
+  ImapRun r(store, cfg);
+  r.start();
+  // Overlong, arriving in pieces: the 10 bytes after it are literal data, not a command.
+  EXPECT_EQ(r.send("a APPEND INBOX " + std::string(40, 'x')), "a BAD Command line too long\r\n");
+  EXPECT_EQ(r.send(" {10+}\r\nz LOGOUT\r\n\r\nb NOOP\r\n"), "b OK NOOP completed\r\n");
+  // Overlong in one piece, and a NUL line: the same.
+  EXPECT_EQ(r.send("c APPEND INBOX " + std::string(40, 'x') + " {10+}\r\nz LOGOUT\r\n\r\n"),
+            "c BAD Command line too long\r\n");
+  EXPECT_EQ(r.send(std::string("d NO\0OP {10+}\r\nz LOGOUT\r\n\r\n", 27)),
+            "d BAD NUL byte in command\r\n");
+  EXPECT_FALSE(r.closed);
+}
+
 TEST(ImapServerBadInput, TotalLiteralSizeIsBounded) {
   mail::MailStore store;
   fill(store);
@@ -187,7 +205,8 @@ TEST(ImapServerBadInput, SplitInvariantForBadInput) {
   expect_split_invariant(std::string("x NOOP ") + std::string(60, 'y') + "\r\n" +
                              "a LOGIN alice {9}\r\nb LOGIN {20+}\r\n" + std::string(20, 'z') +
                              "rest\r\nc AUTHENTICATE PLAIN\r\nAGFsaWNlAGFsaWNl\r\n" +
-                             std::string("d NO\0OP\r\n", 9) + "\r\n* NOOP\r\ne NOOP\n",
+                             std::string("d NO\0OP\r\n", 9) + "\r\n* NOOP\r\n" + "f LOGIN " +
+                             std::string(40, 'q') + " {4+}\r\nx Y\r\n\r\ne NOOP\n",
                          cfg);
 }
 

@@ -35,6 +35,22 @@ TEST(ImapServerFetch, FlagsUidSizeInternalDate) {
                 std::to_string(imaptest::numbered(5).size()) + ")\r\nf OK FETCH completed\r\n");
 }
 
+TEST(ImapServerFetch, MacrosAllAndFull) {
+  mail::MailStore store;
+  fill(store);
+  ImapRun r(store);
+  r.login_select();
+  const std::string head =
+      "* 2 FETCH (FLAGS (\\Recent) INTERNALDATE \"14-Nov-2023 22:13:21 +0000\" "
+      "RFC822.SIZE " +
+      std::to_string(kMsg2.size()) + " ENVELOPE (NIL \"second\" NIL NIL NIL NIL NIL NIL NIL NIL)";
+  EXPECT_EQ(r.send("f FETCH 2 ALL\r\n"), head + ")\r\nf OK FETCH completed\r\n");
+  EXPECT_EQ(r.send("f FETCH 2 FULL\r\n"),
+            head +
+                " BODY (\"TEXT\" \"PLAIN\" (\"CHARSET\" \"us-ascii\") NIL NIL \"7BIT\" 14 1))"
+                "\r\nf OK FETCH completed\r\n");
+}
+
 TEST(ImapServerFetch, BodySectionsAsLiterals) {
   mail::MailStore store;
   fill(store);

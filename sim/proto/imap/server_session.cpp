@@ -191,20 +191,13 @@ void ServerSession::reset_command() {
 // arrives whole or in pieces, so the answer does not depend on how TCP cut the bytes.
 bool ServerSession::take_line(std::string& line, bool& overlong) {
   overlong = false;
-  if (discarding_line_) {
-    const auto nl = in_.find('\n', in_pos_);
-    if (nl == std::string::npos) {
-      in_pos_ = in_.size();
-      return false;
-    }
-    in_pos_ = nl + 1;
-    discarding_line_ = false;
-  }
   const auto nl = in_.find('\n', in_pos_);
   if (nl == std::string::npos) {
     if (in_.size() - in_pos_ > cfg_.max_line + 1) {
       overlong = true;
       line = in_.substr(in_pos_, 64);
+      discard_tail_ = in_.substr(std::max(in_pos_, in_.size() - 24));
+      discard_command_ = mode_ == Mode::Command;
       in_pos_ = in_.size();
       discarding_line_ = true;
       return true;
@@ -216,9 +209,35 @@ bool ServerSession::take_line(std::string& line, bool& overlong) {
   if (!line.empty() && line.back() == '\r') line.pop_back();
   if (line.size() > cfg_.max_line) {
     overlong = true;
+    skip_literal_after(line, mode_ == Mode::Command);
     line.resize(64);
   }
   return true;
+}
+
+// Drops the rest of an overlong line; true when its end was found.
+bool ServerSession::discard_line() {
+  const auto nl = in_.find('\n', in_pos_);
+  const std::size_t end = nl == std::string::npos ? in_.size() : nl;
+  discard_tail_.append(in_, in_pos_, end - in_pos_);
+  if (discard_tail_.size() > 24) discard_tail_.erase(0, discard_tail_.size() - 24);
+  if (nl == std::string::npos) {
+    in_pos_ = in_.size();
+    return false;
+  }
+  in_pos_ = nl + 1;
+  discarding_line_ = false;
+  if (!discard_tail_.empty() && discard_tail_.back() == '\r') discard_tail_.pop_back();
+  skip_literal_after(discard_tail_, discard_command_);
+  discard_tail_.clear();
+  return true;
+}
+
+// A command line we refused (too long, NUL) may end with a non-synchronizing literal: the
+// client sends those bytes without waiting, so they are counted off, never run as commands.
+void ServerSession::skip_literal_after(std::string_view rejected_line, bool command_line) {
+  if (!command_line) return;
+  if (auto lit = literal_at_end(rejected_line); lit && lit->non_sync) skip_literal_ = lit->size;
 }
 
 ServerEvent ServerSession::next_event() {
@@ -238,7 +257,14 @@ ServerEvent ServerSession::next_event() {
         return se::NeedData{};
       }
       discarding_line_ = true;
+      discard_tail_.clear();
+      discard_command_ = true;  // the rest of that command line (it may hold another {n+})
     }
+    if (discarding_line_ && !discard_line()) {
+      if (eof_) break;
+      return se::NeedData{};
+    }
+    if (skip_literal_ > 0) continue;
     if (literal_left_ > 0) {
       const std::size_t n = std::min(in_.size() - in_pos_, literal_left_);
       command_.append(in_, in_pos_, n);
@@ -276,6 +302,7 @@ ServerEvent ServerSession::next_event() {
     } else if (line.find('\0') != std::string::npos) {
       const std::string tag(command_tag(command_.empty() ? line : command_));
       reset_command();
+      skip_literal_after(line, true);
       bad(tag, "NUL byte in command");
     } else if (auto lit = literal_at_end(line)) {
       const auto tag = std::string(command_tag(command_.empty() ? line : command_));
@@ -306,6 +333,7 @@ ServerEvent ServerSession::next_event() {
         in_.clear();
         in_pos_ = 0;
         discarding_line_ = false;
+        skip_literal_ = 0;
         return se::StartTls{};
       }
     }

@@ -8,6 +8,9 @@
 // announced, in sequence-number order, and the flags it last reported) and, after every
 // command and on mailbox_changed() while IDLE, reports the difference with the store as
 // untagged EXPUNGE / EXISTS / RECENT / FETCH responses (RFC 3501 §5.2, §7.4.1).
+// \Recent is approximated per folder (mail::Folder::imap_recent_upto): a message is recent
+// for the first read-write session that sees it (SELECT or a later update), as in Dovecot;
+// EXAMINE sees \Recent without taking it.
 //
 // Trust: every input byte is hostile. Lines are bounded (max_line), literals are bounded
 // (max_literal) and refused before a single byte of them is read, NUL is refused, errors are
@@ -128,6 +131,8 @@ class ServerSession {
 
   ServerEvent step();
   bool take_line(std::string& line, bool& overlong);
+  bool discard_line();
+  void skip_literal_after(std::string_view rejected_line, bool command_line);
   void execute(std::string_view command);
   void handle_auth_response(std::string_view line);
   void handle_idle_line(std::string_view line);
@@ -152,6 +157,8 @@ class ServerSession {
   bool eof_ = false;
   bool started_ = false;
   bool discarding_line_ = false;    // an overlong line: drop bytes up to its LF
+  std::string discard_tail_;        // its last bytes: did it end with a {n+} literal?
+  bool discard_command_ = false;    // ... and was it a command line (not DONE, not SASL)?
   std::uint64_t skip_literal_ = 0;  // an oversize {n+}: bytes still to drop
   std::string command_;             // the command so far: lines (with CRLF) and literals
   std::size_t literal_left_ = 0;    // bytes of the current literal still to come
