@@ -165,6 +165,8 @@ struct Run {
 
   void track(std::string_view resp) {
     if (!resp.starts_with("* ")) return;
+    // SELECT/EXAMINE start a new mailbox: the next EXISTS sets the count afresh.
+    if (resp.starts_with("* FLAGS (")) in_select = true;
     std::string_view rest = resp.substr(2);
     std::size_t n = 0, k = 0;
     while (k < rest.size() && rest[k] >= '0' && rest[k] <= '9') n = n * 10 + (rest[k++] - '0');
@@ -188,8 +190,6 @@ struct Run {
   void take() {
     std::string chunk = server.take_output();
     if (closed) FUZZ_CHECK(chunk.empty(), "output after Closed", chunk);
-    // SELECT/EXAMINE start a new mailbox: the next EXISTS sets the count afresh.
-    if (chunk.find("* FLAGS (") != std::string::npos) in_select = true;
     check_chunk(chunk);
     output += chunk;
   }

@@ -265,6 +265,11 @@ TEST(ImapServerFetch, SearchVariants) {
   EXPECT_EQ(search("SEARCH HEADER Message-ID m1"), "* SEARCH 1");
   EXPECT_EQ(search("SEARCH SUBJECT nothing-like-this"), "* SEARCH");
   EXPECT_EQ(search("UID SEARCH UNSEEN"), "* SEARCH 2 4 5");
+  EXPECT_EQ(search("SEARCH ON 14-Nov-2023"), "* SEARCH 1 2 3 4 5");  // internal dates
+  EXPECT_EQ(search("SEARCH SINCE \"15-Nov-2023\""), "* SEARCH");
+  EXPECT_EQ(search("SEARCH BEFORE 15-Nov-2023 NOT BEFORE 14-nov-2023"), "* SEARCH 1 2 3 4 5");
+  EXPECT_EQ(search("SEARCH LARGER 100 SMALLER 1000"), "* SEARCH 1");
+  EXPECT_EQ(search("SEARCH SINCE 32-Nov-2023"), "s BAD Invalid SEARCH syntax");
   EXPECT_EQ(search("SEARCH CHARSET KOI8-R ALL"),
             "s NO [BADCHARSET (US-ASCII UTF-8)] Unknown charset");
   EXPECT_EQ(search("SEARCH BOGUS"), "s BAD Invalid SEARCH syntax");

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "sim/proto/imap/syntax.hpp"
+
 #include "sim/proto/mail/message.hpp"
 #include "sim/proto/smtp/text.hpp"
 
@@ -23,6 +25,20 @@ bool icontains(std::string_view hay, std::string_view needle) {
 }
 
 std::optional<SearchKey> parse_key(ArgReader& r, int depth);
+
+std::int64_t day_of(std::int64_t micros) {
+  constexpr std::int64_t kDay = 86'400'000'000;
+  return micros >= 0 ? micros / kDay : -((-micros + kDay - 1) / kDay);
+}
+
+// search date: "1-Feb-1994", quoted or not (RFC 3501 §9 "date").
+std::optional<std::int64_t> search_day(ArgReader& r) {
+  std::optional<std::string> text = r.peek() == '"' ? r.quoted() : r.atom();
+  if (!text || text->size() > 11) return std::nullopt;
+  auto when = parse_date_time(*text + " 00:00:00 +0000");
+  if (!when) return std::nullopt;
+  return day_of(*when);
+}
 
 // search-key *(SP search-key), ended by ")" (in a list) or the end of the command.
 bool parse_keys(ArgReader& r, int depth, std::vector<SearchKey>& out, bool in_list) {
@@ -117,6 +133,12 @@ std::optional<SearchKey> parse_key(ArgReader& r, int depth) {
     auto n = r.number();
     if (!n) return std::nullopt;
     k.number = *n;
+  } else if (iequals(w, "BEFORE") || iequals(w, "ON") || iequals(w, "SINCE")) {
+    k.kind = iequals(w, "BEFORE") ? K::Before : iequals(w, "ON") ? K::On : K::Since;
+    if (!r.sp()) return std::nullopt;
+    auto d = search_day(r);
+    if (!d) return std::nullopt;
+    k.day = *d;
   } else if (iequals(w, "UID")) {
     k.kind = K::UidSet;
     if (!r.sp()) return std::nullopt;
@@ -138,7 +160,7 @@ std::optional<SearchKey> parse_key(ArgReader& r, int depth) {
       k.children.push_back(std::move(*c));
     }
   } else {
-    return std::nullopt;  // dates (BEFORE, SINCE, ...) are not supported here
+    return std::nullopt;  // SENTBEFORE/SENTON/SENTSINCE (Date: header) are not supported
   }
   return k;
 }
@@ -207,6 +229,12 @@ bool search_matches(const SearchKey& k, const SearchContext& c) {
       return k.set.contains(c.seq, c.max_seq);
     case K::UidSet:
       return k.set.contains(c.message.uid, c.max_uid);
+    case K::Before:
+      return day_of(c.message.internal_date) < k.day;
+    case K::On:
+      return day_of(c.message.internal_date) == k.day;
+    case K::Since:
+      return day_of(c.message.internal_date) >= k.day;
     case K::Keyword:
       return false;
     case K::Unkeyword:

@@ -33,12 +33,16 @@ struct SearchKey {
     SeqSet,
     UidSet,
     Keyword,  // keywords are not kept: KEYWORD matches nothing, UNKEYWORD everything
+    Before,   // internal date, by day (UTC): before / on / since `day`
+    On,
+    Since,
     Unkeyword,
   };
   Kind kind = Kind::All;
   unsigned flag = 0;
   std::string field, text;
   std::uint32_t number = 0;
+  std::int64_t day = 0;  // days since 1970-01-01 for BEFORE / ON / SINCE
   SequenceSet set;
   std::vector<SearchKey> children;
 };
