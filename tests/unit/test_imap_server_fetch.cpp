@@ -7,6 +7,8 @@
 namespace smtpsim::imap {
 namespace {
 
+using namespace server_side;
+
 using imaptest::contains;
 using imaptest::fill;
 using imaptest::ImapRun;

@@ -5,7 +5,7 @@
 
 #include "sim/proto/imap/syntax.hpp"
 
-namespace smtpsim::imap {
+namespace smtpsim::imap::server_side {
 
 namespace {
 bool astring_char(char c) {
@@ -61,6 +61,17 @@ std::optional<std::string> ArgReader::list_mailbox() {
   const std::size_t start = pos_;
   while (!at_end() && (astring_char(s_[pos_]) || s_[pos_] == '%' || s_[pos_] == '*')) ++pos_;
   if (pos_ == start) return std::nullopt;
+  return std::string(s_.substr(start, pos_ - start));
+}
+
+std::string ArgReader::keyword() {
+  const std::size_t start = pos_;
+  while (!at_end()) {
+    const char c = s_[pos_];
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && c != '.') break;
+    ++pos_;
+  }
   return std::string(s_.substr(start, pos_ - start));
 }
 
@@ -176,4 +187,4 @@ std::optional<std::vector<std::string>> ArgReader::flag_list() {
   return std::nullopt;
 }
 
-}  // namespace smtpsim::imap
+}  // namespace smtpsim::imap::server_side

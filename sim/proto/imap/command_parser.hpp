@@ -11,7 +11,9 @@
 #include <string_view>
 #include <vector>
 
-namespace smtpsim::imap {
+// server_side: the IMAP server's own parsing and rendering, kept apart from the client's
+// types in smtpsim::imap so that equal names can never collide.
+namespace smtpsim::imap::server_side {
 
 // "1:4,7,9:*": ranges of sequence numbers or UIDs; 0 stands for "*" (the largest in use).
 struct SequenceSet {
@@ -41,7 +43,9 @@ class ArgReader {
   std::optional<std::string> atom();
   // Like atom() but also accepts '\' and '*' (flags "\Seen", "\*") and '%'/'*' (LIST).
   std::optional<std::string> flag();
-  std::optional<std::string> list_mailbox();  // LIST pattern: atom chars plus % and *
+  std::optional<std::string> list_mailbox();
+  // Letters, digits and '.' (fetch attribute and section keywords: "BODY.PEEK", "HEADER").
+  std::string keyword();  // LIST pattern: atom chars plus % and *
   std::optional<std::string> quoted();
   std::optional<std::string> literal();
   std::optional<std::string> string();    // quoted / literal
@@ -62,4 +66,4 @@ class ArgReader {
 // the line does not start with a valid tag followed by SP.
 std::string_view command_tag(std::string_view line);
 
-}  // namespace smtpsim::imap
+}  // namespace smtpsim::imap::server_side

@@ -8,7 +8,7 @@
 #include "sim/proto/mail/message.hpp"
 #include "sim/proto/smtp/text.hpp"
 
-namespace smtpsim::imap {
+namespace smtpsim::imap::server_side {
 
 using smtp::iequals;
 
@@ -32,9 +32,7 @@ bool parse_section(ArgReader& r, FetchAtt& att) {
     break;
   }
   if (r.peek() != ']') {
-    std::string word;
-    while (!r.at_end() && (std::isalpha(static_cast<unsigned char>(r.peek())) || r.peek() == '.'))
-      word.push_back(r.peek()), r.consume(r.peek());
+    const std::string word = r.keyword();
     if (iequals(word, "HEADER")) {
       s.kind = Section::Kind::Header;
     } else if (iequals(word, "TEXT")) {
@@ -71,9 +69,7 @@ bool parse_section(ArgReader& r, FetchAtt& att) {
 }
 
 std::optional<FetchAtt> parse_att(ArgReader& r) {
-  std::string name;
-  while (!r.at_end() && (std::isalnum(static_cast<unsigned char>(r.peek())) || r.peek() == '.'))
-    name.push_back(r.peek()), r.consume(r.peek());
+  const std::string name = r.keyword();
   FetchAtt att;
   if (iequals(name, "FLAGS")) {
     att.kind = K::Flags;
@@ -308,4 +304,4 @@ std::string render_fetch_att(const FetchAtt& att, const mail::StoredMessage& m, 
   return out;
 }
 
-}  // namespace smtpsim::imap
+}  // namespace smtpsim::imap::server_side

@@ -14,7 +14,9 @@
 #include "sim/proto/imap/command_parser.hpp"
 #include "sim/proto/mail/mail_store.hpp"
 
-namespace smtpsim::imap {
+// server_side: the IMAP server's own parsing and rendering, kept apart from the client's
+// types in smtpsim::imap so that equal names can never collide.
+namespace smtpsim::imap::server_side {
 
 struct Section {
   enum class Kind { Full, Header, HeaderFields, HeaderFieldsNot, Text, Mime };
@@ -67,4 +69,4 @@ std::vector<EnvelopeAddress> parse_address_list(std::string_view value);
 // The bytes of a BODY[section] for a message (before <partial>).
 std::string section_bytes(const Section& s, std::string_view message);
 
-}  // namespace smtpsim::imap
+}  // namespace smtpsim::imap::server_side

@@ -8,7 +8,7 @@
 #include "sim/proto/mail/message.hpp"
 #include "sim/proto/smtp/text.hpp"
 
-namespace smtpsim::imap {
+namespace smtpsim::imap::server_side {
 
 namespace {
 
@@ -322,4 +322,4 @@ std::string render_body_structure(std::string_view message, bool extensible) {
   return out;
 }
 
-}  // namespace smtpsim::imap
+}  // namespace smtpsim::imap::server_side

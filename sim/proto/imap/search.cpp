@@ -8,7 +8,7 @@
 #include "sim/proto/mail/message.hpp"
 #include "sim/proto/smtp/text.hpp"
 
-namespace smtpsim::imap {
+namespace smtpsim::imap::server_side {
 
 using smtp::iequals;
 
@@ -243,4 +243,4 @@ bool search_matches(const SearchKey& k, const SearchContext& c) {
   return false;
 }
 
-}  // namespace smtpsim::imap
+}  // namespace smtpsim::imap::server_side

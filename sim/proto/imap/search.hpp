@@ -12,7 +12,9 @@
 #include "sim/proto/imap/command_parser.hpp"
 #include "sim/proto/mail/mail_store.hpp"
 
-namespace smtpsim::imap {
+// server_side: the IMAP server's own parsing and rendering, kept apart from the client's
+// types in smtpsim::imap so that equal names can never collide.
+namespace smtpsim::imap::server_side {
 
 struct SearchKey {
   enum class Kind {
@@ -62,4 +64,4 @@ struct SearchContext {
 };
 bool search_matches(const SearchKey& key, const SearchContext& ctx);
 
-}  // namespace smtpsim::imap
+}  // namespace smtpsim::imap::server_side

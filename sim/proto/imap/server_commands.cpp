@@ -12,6 +12,8 @@
 
 namespace smtpsim::imap {
 
+using namespace server_side;  // NOLINT: this file is the server
+
 using smtp::iequals;
 using Impl = ServerSession::Impl;
 

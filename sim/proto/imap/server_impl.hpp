@@ -15,7 +15,7 @@ namespace smtpsim::imap {
 class ServerSession::Impl {
  public:
   using S = ServerSession;
-  using Handler = void (*)(S&, std::string_view tag, ArgReader& r);
+  using Handler = void (*)(S&, std::string_view tag, server_side::ArgReader& r);
   struct Command {
     std::string_view name;
     unsigned states;  // bit per ServerState allowed
@@ -24,41 +24,55 @@ class ServerSession::Impl {
   static const Command* find_command(std::string_view name, bool uid);
 
   // server_commands.cpp
-  static void capability(S&, std::string_view, ArgReader&);
-  static void noop(S&, std::string_view, ArgReader&);
-  static void logout(S&, std::string_view, ArgReader&);
-  static void starttls(S&, std::string_view, ArgReader&);
-  static void login(S&, std::string_view, ArgReader&);
-  static void authenticate(S&, std::string_view, ArgReader&);
-  static void select(S&, std::string_view, ArgReader&);
-  static void examine(S&, std::string_view, ArgReader&);
-  static void create(S&, std::string_view, ArgReader&);
-  static void not_supported(S&, std::string_view, ArgReader&);
-  static void subscribe(S&, std::string_view, ArgReader&);
-  static void list_common(S&, std::string_view, ArgReader&, std::string_view verb);
-  static void list(S&, std::string_view, ArgReader&);
-  static void lsub(S&, std::string_view, ArgReader&);
-  static void namespace_(S&, std::string_view, ArgReader&);
-  static void status(S&, std::string_view, ArgReader&);
-  static void append(S&, std::string_view, ArgReader&);
-  static void idle(S&, std::string_view, ArgReader&);
-  static void check(S&, std::string_view, ArgReader&);
-  static void close(S&, std::string_view, ArgReader&);
-  static void unselect(S&, std::string_view, ArgReader&);
+  static void capability(S&, std::string_view, server_side::ArgReader&);
+  static void noop(S&, std::string_view, server_side::ArgReader&);
+  static void logout(S&, std::string_view, server_side::ArgReader&);
+  static void starttls(S&, std::string_view, server_side::ArgReader&);
+  static void login(S&, std::string_view, server_side::ArgReader&);
+  static void authenticate(S&, std::string_view, server_side::ArgReader&);
+  static void select(S&, std::string_view, server_side::ArgReader&);
+  static void examine(S&, std::string_view, server_side::ArgReader&);
+  static void create(S&, std::string_view, server_side::ArgReader&);
+  static void not_supported(S&, std::string_view, server_side::ArgReader&);
+  static void subscribe(S&, std::string_view, server_side::ArgReader&);
+  static void list_common(S&, std::string_view, server_side::ArgReader&, std::string_view verb);
+  static void list(S&, std::string_view, server_side::ArgReader&);
+  static void lsub(S&, std::string_view, server_side::ArgReader&);
+  static void namespace_(S&, std::string_view, server_side::ArgReader&);
+  static void status(S&, std::string_view, server_side::ArgReader&);
+  static void append(S&, std::string_view, server_side::ArgReader&);
+  static void idle(S&, std::string_view, server_side::ArgReader&);
+  static void check(S&, std::string_view, server_side::ArgReader&);
+  static void close(S&, std::string_view, server_side::ArgReader&);
+  static void unselect(S&, std::string_view, server_side::ArgReader&);
   // server_messages.cpp (uid: the UID form)
-  static void expunge(S&, std::string_view, ArgReader&);
-  static void fetch(S&, std::string_view, ArgReader&, bool uid);
-  static void store(S&, std::string_view, ArgReader&, bool uid);
-  static void search(S&, std::string_view, ArgReader&, bool uid);
-  static void copy(S&, std::string_view, ArgReader&, bool uid);
-  static void fetch_seq(S& s, std::string_view t, ArgReader& r) { fetch(s, t, r, false); }
-  static void fetch_uid(S& s, std::string_view t, ArgReader& r) { fetch(s, t, r, true); }
-  static void store_seq(S& s, std::string_view t, ArgReader& r) { store(s, t, r, false); }
-  static void store_uid(S& s, std::string_view t, ArgReader& r) { store(s, t, r, true); }
-  static void search_seq(S& s, std::string_view t, ArgReader& r) { search(s, t, r, false); }
-  static void search_uid(S& s, std::string_view t, ArgReader& r) { search(s, t, r, true); }
-  static void copy_seq(S& s, std::string_view t, ArgReader& r) { copy(s, t, r, false); }
-  static void copy_uid(S& s, std::string_view t, ArgReader& r) { copy(s, t, r, true); }
+  static void expunge(S&, std::string_view, server_side::ArgReader&);
+  static void fetch(S&, std::string_view, server_side::ArgReader&, bool uid);
+  static void store(S&, std::string_view, server_side::ArgReader&, bool uid);
+  static void search(S&, std::string_view, server_side::ArgReader&, bool uid);
+  static void copy(S&, std::string_view, server_side::ArgReader&, bool uid);
+  static void fetch_seq(S& s, std::string_view t, server_side::ArgReader& r) {
+    fetch(s, t, r, false);
+  }
+  static void fetch_uid(S& s, std::string_view t, server_side::ArgReader& r) {
+    fetch(s, t, r, true);
+  }
+  static void store_seq(S& s, std::string_view t, server_side::ArgReader& r) {
+    store(s, t, r, false);
+  }
+  static void store_uid(S& s, std::string_view t, server_side::ArgReader& r) {
+    store(s, t, r, true);
+  }
+  static void search_seq(S& s, std::string_view t, server_side::ArgReader& r) {
+    search(s, t, r, false);
+  }
+  static void search_uid(S& s, std::string_view t, server_side::ArgReader& r) {
+    search(s, t, r, true);
+  }
+  static void copy_seq(S& s, std::string_view t, server_side::ArgReader& r) {
+    copy(s, t, r, false);
+  }
+  static void copy_uid(S& s, std::string_view t, server_side::ArgReader& r) { copy(s, t, r, true); }
 
   // shared helpers
   static void finish_auth_payload(S&, std::string_view tag, std::string_view b64);
@@ -68,7 +82,8 @@ class ServerSession::Impl {
   // "inbox" -> "INBOX" (RFC 3501 §5.1: INBOX is case-insensitive); other names as given.
   static std::string mailbox_name(std::string name);
   // Indices into s.view_ for a sequence set (nullopt: a sequence number beyond EXISTS).
-  static std::optional<std::vector<std::size_t>> resolve(const S& s, const SequenceSet& set,
+  static std::optional<std::vector<std::size_t>> resolve(const S& s,
+                                                         const server_side::SequenceSet& set,
                                                          bool uid);
 };
 

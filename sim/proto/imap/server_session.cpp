@@ -16,6 +16,8 @@
 
 namespace smtpsim::imap {
 
+using namespace server_side;  // NOLINT: this file is the server
+
 namespace se = server_event;
 
 namespace {
