@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "app/demo.hpp"
+#include "app/imapd_stdio.hpp"
 #include "app/run_cmd.hpp"
 #include "app/smtpd_stdio.hpp"
 #include "sim/proto/smtp/address.hpp"
@@ -57,6 +58,23 @@ void add_smtpd(CLI::App& app, SmtpdOptions& o, bool& stdio, std::string& crlf) {
       ->check(CLI::IsMember({"auto", "always", "never"}));
 }
 
+void add_imapd(CLI::App& app, ImapdOptions& o, bool& stdio, std::string& crlf) {
+  auto* cmd = app.add_subcommand(
+      "imapd",
+      "One IMAP4rev1 server session on stdin/stdout over an in-memory mailbox with welcome "
+      "messages. Type IMAP by hand, or use imaplib.IMAP4_stream('smtpsim imapd --stdio').");
+  cmd->add_flag("--stdio", stdio, "Serve one session on stdin/stdout (required)")->required();
+  cmd->add_option("--hostname", o.hostname, "Name in the greeting")->capture_default_str();
+  cmd->add_option("--user", o.users, "USER:PASS accepted by LOGIN / AUTHENTICATE (repeatable)")
+      ->capture_default_str();
+  cmd->add_flag("--empty", o.empty, "Start with empty mailboxes (no welcome messages)");
+  cmd->add_option("--crlf", crlf,
+                  "Turn typed LF into CRLF like telnet does: auto (when stdin is a terminal), "
+                  "always, never")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -68,6 +86,10 @@ int run_cli(int argc, char** argv) {
   bool stdio = false;
   std::string crlf = "auto";
   add_smtpd(app, smtpd, stdio, crlf);
+  ImapdOptions imapd;
+  bool imapd_stdio = false;
+  std::string imapd_crlf = "auto";
+  add_imapd(app, imapd, imapd_stdio, imapd_crlf);
   auto* demo = app.add_subcommand(
       "demo", "Print a demonstration SMTP session between the real client and server machines");
 
@@ -91,6 +113,12 @@ int run_cli(int argc, char** argv) {
                  : crlf == "never" ? CrlfMode::Never
                                    : CrlfMode::Auto;
     return run_smtpd_stdio(smtpd, STDIN_FILENO, STDOUT_FILENO, stderr);
+  }
+  if (app.got_subcommand("imapd")) {
+    imapd.crlf = imapd_crlf == "always"  ? CrlfMode::Always
+                 : imapd_crlf == "never" ? CrlfMode::Never
+                                         : CrlfMode::Auto;
+    return run_imapd_stdio(imapd, STDIN_FILENO, STDOUT_FILENO, stderr);
   }
   if (app.got_subcommand(demo)) {
     std::fputs(demo_transcript().c_str(), stdout);

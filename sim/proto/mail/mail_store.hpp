@@ -37,6 +37,9 @@ struct Folder {
   std::uint32_t uidvalidity = 1;
   std::uint32_t uidnext = 1;
   std::uint64_t version = 0;  // bumped on every change: sessions re-check only when it moved
+  // IMAP \Recent (RFC 3501 §2.3.2): UIDs up to this one were already announced as recent to
+  // some session; the first read-write session to see a newer message claims it.
+  std::uint32_t imap_recent_upto = 0;
   std::vector<StoredMessage> messages;  // ascending UIDs
 
   const StoredMessage* find(std::uint32_t uid) const;
