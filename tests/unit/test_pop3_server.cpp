@@ -159,6 +159,21 @@ TEST(Pop3Server, ApopDigestCaseInsensitiveAndWrongDigest) {
   EXPECT_EQ(run.say("APOP alice\r\n"), "-ERR Syntax: APOP name digest\r\n");
 }
 
+TEST(Pop3Server, ApopAfterUser) {
+  Pop3ServerRun run;
+  run.cfg.apop_timestamp = "<1.2@x>";
+  run.begin();
+  run.say("USER bob\r\n");
+  EXPECT_EQ(run.say("APOP alice 00000000000000000000000000000000\r\n"),
+            "-ERR [AUTH] Authentication failed\r\n");
+  EXPECT_EQ(run.rec.transitions.back(), "USER->AUTHORIZATION [APOP -ERR]");
+  run.say("USER bob\r\n");
+  EXPECT_EQ(run.say("APOP alice " + pop3::apop_digest("<1.2@x>", "secret") + "\r\n"),
+            "+OK alice's maildrop has 2 messages (96 octets)\r\n");
+  EXPECT_EQ(run.rec.transitions.back(), "USER->TRANSACTION [APOP +OK]");
+  EXPECT_EQ(run.s->user(), "alice");
+}
+
 TEST(Pop3Server, ApopRefusedWithoutTimestamp) {
   Pop3ServerRun run;
   run.begin();

@@ -253,7 +253,7 @@ void ServerSession::accept() {
   const mail::Folder* inbox = store_.folder(user, "INBOX");
   if (!inbox) {
     user_.clear();
-    enter(ServerState::Authorization, "PASS -ERR");
+    enter(ServerState::Authorization, apop ? "APOP -ERR" : "PASS -ERR");
     err("[SYS/PERM] No maildrop for this user");
     return;
   }
@@ -272,9 +272,10 @@ void ServerSession::accept() {
 void ServerSession::reject(std::optional<std::string> text) {
   if (!auth_pending_) return;
   auth_pending_ = false;
+  const bool apop = auth_.method == se::Auth::Apop;
   auth_ = {};
   user_.clear();
-  enter(ServerState::Authorization, "PASS -ERR");
+  enter(ServerState::Authorization, apop ? "APOP -ERR" : "PASS -ERR");
   // RFC 3206 §4: [AUTH] says the credentials were wrong (not a temporary problem).
   err(text ? sanitize(*text, 200) : std::string("[AUTH] Authentication failed"));
 }

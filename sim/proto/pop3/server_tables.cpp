@@ -26,6 +26,7 @@ constexpr proto::TransitionRule kTransitions[] = {
     {I(S::User), I(S::Authorization), "PASS -ERR"},
     {I(S::Authorization), I(S::Transaction), "APOP +OK"},
     {I(S::User), I(S::Transaction), "APOP +OK"},
+    {I(S::User), I(S::Authorization), "APOP -ERR"},
     {I(S::Authorization), I(S::Closed), "QUIT"},
     {I(S::User), I(S::Closed), "QUIT"},
     {I(S::Transaction), I(S::Update), "QUIT"},
