@@ -44,7 +44,7 @@ bool MailReader::connected() const {
 void MailReader::note(std::string text, bool error) {
   world_.net.trace(Event{.kind = EventKind::Note,
                          .host = world_.net.name(device_),
-                         .text = std::move(text),
+                         .text = world_.net.name(device_) + ": " + text,
                          .detail = error ? "error" : ""});
 }
 

@@ -86,6 +86,12 @@ void MailReader::Imap::resume_idle() {
 }
 
 void MailReader::Imap::fetch() {
+  if (!ready_) {
+    // Logging in lists INBOX anyway: connect (or let the login under way finish).
+    touch();
+    if (!connected()) connect();
+    return;
+  }
   when_ready(
       [this] {
         // Already listed and idling: ask only for what arrived since (RFC 3501 §6.4.8).
@@ -186,7 +192,7 @@ Step MailReader::Imap::on_event(imap::ClientEvent& ev) {
     return Step::Continue;
   }
   if (auto* f = std::get_if<imap::client_event::Failed>(&ev)) {
-    r_.note(fmt::format("IMAP failed ({}): {}", f->stage, f->reason), true);
+    r_.note(fmt::format("IMAP session ended ({}): {}", f->stage, f->reason), true);
     return Step::Continue;
   }
   return Step::Continue;  // Ready handled; Idling needs nothing
@@ -251,10 +257,8 @@ void MailReader::Imap::rebuild() {
                                "there){}",
                                r_.describe(m), m.seen ? ", already read" : ""));
     } else if (old->seen != m.seen) {
-      r_.local_change(m,
-                      fmt::format("{} now shows as {}: the server's \\Seen flag changed",
-                                  r_.describe(m), m.seen ? "read" : "unread"),
-                      m.seen ? "read" : "unread");
+      r_.note(fmt::format("{} now shows as {}: the server's \\Seen flag changed",
+                          r_.describe(m), m.seen ? "read" : "unread"));
     }
   }
   r_.inbox_ = std::move(next);

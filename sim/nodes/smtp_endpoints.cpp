@@ -34,33 +34,38 @@ void SessionTracer::on_transition(const proto::MachineSpec& spec, int from, int 
       .detail = std::string(trigger)});
 }
 
-void SessionTracer::on_line_out(std::string_view line, bool sensitive) {
+// One Line event per protocol line. An IMAP response carrying a literal (a FETCH of BODY[])
+// arrives as one piece with CRLFs inside: it is shown line by line, as SMTP shows DATA.
+void SessionTracer::emit(std::string_view text, bool sensitive, bool from_self) {
   if (!emit_lines_) return;
-  net_.trace(Event{.kind = EventKind::Line,
-                   .host = self_,
-                   .peer = peer_,
-                   .conn = conn_,
-                   .port = port_,
-                   .proto = proto_,
-                   .outbound = true,
-                   .tls = tls_now_ && tls_now_(),
-                   .sensitive = sensitive,
-                   .text = std::string(line)});
+  const bool tls = tls_now_ && tls_now_();
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t end = text.find("\r\n", start);
+    const std::string_view line =
+        text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    net_.trace(Event{.kind = EventKind::Line,
+                     .host = from_self ? self_ : peer_,
+                     .peer = from_self ? peer_ : self_,
+                     .conn = conn_,
+                     .port = port_,
+                     .proto = proto_,
+                     .outbound = true,
+                     .tls = tls,
+                     .sensitive = sensitive,
+                     .code = from_self || start > 0 ? 0 : reply_code(line),
+                     .text = std::string(line)});
+    if (end == std::string_view::npos || end + 2 == text.size()) break;
+    start = end + 2;
+  }
+}
+
+void SessionTracer::on_line_out(std::string_view line, bool sensitive) {
+  emit(line, sensitive, true);
 }
 
 void SessionTracer::on_line_in(std::string_view line, bool sensitive) {
-  if (!emit_lines_) return;
-  net_.trace(Event{.kind = EventKind::Line,
-                   .host = peer_,
-                   .peer = self_,
-                   .conn = conn_,
-                   .port = port_,
-                   .proto = proto_,
-                   .outbound = true,
-                   .tls = tls_now_ && tls_now_(),
-                   .sensitive = sensitive,
-                   .code = reply_code(line),
-                   .text = std::string(line)});
+  emit(line, sensitive, false);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ class SessionTracer : public proto::SessionObserver {
   void on_line_in(std::string_view line, bool sensitive) override;
 
  private:
+  void emit(std::string_view text, bool sensitive, bool from_self);
   engine::Network& net_;
   engine::ConnId conn_;
   std::string self_, peer_;

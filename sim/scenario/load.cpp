@@ -399,8 +399,8 @@ void Parser::mua(const J& v, const std::string& ptr, HostSpec& h) {
     const int plain = pop3 ? 110 : 143, tls = pop3 ? 995 : 993;
     if (m.retrieve_port != plain && m.retrieve_port != tls)
       throw Fail{child(ptr, "retrieve_port"),
-                 fmt::format("port {} is not a {} port ({} plain or STARTTLS, {} implicit TLS)",
-                             m.retrieve_port, pop3 ? "POP3" : "IMAP", plain, tls)};
+                 fmt::format("port {} is not {} port ({} plain or STARTTLS, {} implicit TLS)",
+                             m.retrieve_port, pop3 ? "a POP3" : "an IMAP", plain, tls)};
   }
   need(v, ptr, "address", "the user's email address");
   need(v, ptr, "submit_to", "the host name of the MSA");

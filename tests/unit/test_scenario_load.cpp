@@ -572,6 +572,51 @@ const Case kCases[] = {
     {"MuaBadPort", [](J& j) { host(j, 0)["mua"]["port"] = 585; },
      "t.json: /hosts/0/mua/port: port 585 is not a submission port (587 STARTTLS, 465 implicit "
      "TLS, or 25 plain SMTP for teaching)"},
+    {"MuaUnknownProtocol", [](J& j) { host(j, 0)["mua"]["protocol"] = "smtp"; },
+     "t.json: /hosts/0/mua/protocol: unknown protocol \"smtp\" (one of pop3, imap)"},
+    {"MuaRetrievePortNotImap", [](J& j) { host(j, 0)["mua"]["retrieve_port"] = 110; },
+     "t.json: /hosts/0/mua/retrieve_port: port 110 is not an IMAP port (143 plain or STARTTLS, "
+     "993 implicit TLS)"},
+    {"MuaRetrievePortNotPop3",
+     [](J& j) {
+       host(j, 0)["mua"]["protocol"] = "pop3";
+       host(j, 0)["mua"]["retrieve_port"] = 993;
+     },
+     "t.json: /hosts/0/mua/retrieve_port: port 993 is not a POP3 port (110 plain or STARTTLS, "
+     "995 implicit TLS)"},
+    {"MuaUnknownDevice", [](J& j) { host(j, 0)["mua"]["device"] = "tablet"; },
+     "t.json: /hosts/0/mua/device: unknown device \"tablet\" (one of laptop, phone)"},
+    {"MuaRetrieveFromMissingHost", [](J& j) { host(j, 0)["mua"]["retrieve_from"] = "imap.x"; },
+     "t.json: /hosts/0/mua/retrieve_from: host \"imap.x\" does not exist"},
+    {"MuaRetrieveFromNotMda", [](J& j) { host(j, 0)["mua"]["retrieve_from"] = "ns"; },
+     "t.json: /hosts/0/mua/retrieve_from: host \"ns\" does not have the MDA role (mailboxes are "
+     "read from the MDA)"},
+    {"FetchWithoutRetrieveFrom",
+     [](J& j) {
+       j["script"].push_back({{"at", "1m"}, {"action", "fetch"}, {"host", "mua1"}});
+     },
+     "t.json: /script/1/host: MUA \"mua1\" has no \"retrieve_from\" in its mua settings, so it "
+     "cannot fetch mail"},
+    {"ReadNeedsMessage",
+     [](J& j) {
+       host(j, 0)["mua"]["retrieve_from"] = "mail.example.com";
+       j["script"].push_back({{"at", "1m"}, {"action", "read"}, {"host", "mua1"}});
+     },
+     "t.json: /script/1: missing required field \"message\" (which message: its position (1 = "
+     "the oldest) or part of its subject)"},
+    {"ReadMessageWrongType",
+     [](J& j) {
+       host(j, 0)["mua"]["retrieve_from"] = "mail.example.com";
+       j["script"].push_back(
+           {{"at", "1m"}, {"action", "delete"}, {"host", "mua1"}, {"message", true}});
+     },
+     "t.json: /script/1/message: expected a message position (1, 2, ...) or a piece of its "
+     "subject, found true"},
+    {"FetchOnNonMua",
+     [](J& j) {
+       j["script"].push_back({{"at", "1m"}, {"action", "fetch"}, {"host", "ns"}});
+     },
+     "t.json: /script/1/host: host \"ns\" does not have the MUA role (only a MUA reads mail)"},
     {"MuaPortNotInteger", [](J& j) { host(j, 0)["mua"]["port"] = "587"; },
      "t.json: /hosts/0/mua/port: expected an integer from 0 to 65535, found \"587\""},
     {"MuaUserWithoutPassword",
@@ -628,17 +673,18 @@ const Case kCases[] = {
     {"ActionNotObject", [](J& j) { j["script"][0] = 1; },
      "t.json: /script/0: expected an object, found 1"},
     {"ActionMissingKind", [](J& j) { action0(j).erase("action"); },
-     "t.json: /script/0: missing required field \"action\" (one of send, host_down, host_up, "
-     "service_down, service_up, link_cut, link_restored, latency, dns_add, dns_remove, "
-     "dns_servfail, dns_recover, mailbox_full, note)"},
+     "t.json: /script/0: missing required field \"action\" (one of send, fetch, read, "
+     "delete, host_down, host_up, service_down, service_up, link_cut, link_restored, latency, "
+     "dns_add, dns_remove, dns_servfail, dns_recover, mailbox_full, note)"},
     {"ActionUnknownKindSuggests", [](J& j) { action0(j)["action"] = "sned"; },
      "t.json: /script/0/action: unknown action \"sned\" (did you mean \"send\"? one of send, "
-     "host_down, host_up, service_down, service_up, link_cut, link_restored, latency, dns_add, "
-     "dns_remove, dns_servfail, dns_recover, mailbox_full, note)"},
+     "fetch, read, delete, host_down, host_up, service_down, service_up, link_cut, "
+     "link_restored, latency, dns_add, dns_remove, dns_servfail, dns_recover, mailbox_full, "
+     "note)"},
     {"ActionUnknownKind", [](J& j) { action0(j)["action"] = "explode"; },
-     "t.json: /script/0/action: unknown action \"explode\" (one of send, host_down, host_up, "
-     "service_down, service_up, link_cut, link_restored, latency, dns_add, dns_remove, "
-     "dns_servfail, dns_recover, mailbox_full, note)"},
+     "t.json: /script/0/action: unknown action \"explode\" (one of send, fetch, read, "
+     "delete, host_down, host_up, service_down, service_up, link_cut, link_restored, latency, "
+     "dns_add, dns_remove, dns_servfail, dns_recover, mailbox_full, note)"},
     {"ActionFieldOfOtherKind",
      [](J& j) {
        j["script"].push_back({{"at", "1s"}, {"action", "host_down"}, {"host", "ns"}, {"port", 53}});
