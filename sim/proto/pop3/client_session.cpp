@@ -278,7 +278,9 @@ void ClientSession::on_status(std::string_view line) {
     if (quit_after_failure_) {
       enter(ClientState::Closed, "QUIT reply");
     } else if (ok) {
-      events_.push_back(ce::Done{retrieved_, deleted_});
+      // Built in place: GCC 12 -O2 warns (falsely) of an uninitialised string when a variant
+      // temporary of this alternative is moved into the vector.
+      events_.emplace_back(std::in_place_type<ce::Done>, ce::Done{retrieved_, deleted_});
       enter(ClientState::Closed, "QUIT +OK");
     } else {
       // RFC 1939 §6: -ERR to QUIT means some deletions did not happen.
