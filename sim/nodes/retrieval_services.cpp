@@ -80,7 +80,7 @@ class SessionConn : public RetrievalService::Conn {
   }
 
   Step handle(typename Machine::Event& ev) {
-    return std::visit([this](auto& e) { return on(e); }, ev);
+    return std::visit([this](auto& e) { return this->on(e); }, ev);
   }
   template <class E>
   Step on(E& e) {
