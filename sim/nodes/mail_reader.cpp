@@ -166,8 +166,11 @@ void MailReader::fetch_pop3() {
     }
     return Step::Continue;
   });
-  conn.set_finished([this, alive = alive_](bool connect_failed, std::string reason) {
-    if (!*alive) return;
+  // A session that ended at the instant a new fetch() started must not reset the new one
+  // when its (scheduled) finished callback runs: only the latest session counts.
+  conn.set_finished([this, alive = alive_, generation = ++pop3_generation_](bool connect_failed,
+                                                                            std::string reason) {
+    if (!*alive || generation != pop3_generation_) return;
     if (connect_failed) note(fmt::format("checking mail failed: {}", reason), true);
     pop3_.reset();
   });

@@ -79,6 +79,7 @@ class MailReader {
   std::set<std::string> downloaded_;  // POP3 UIDL ids ever downloaded (leave-on-server)
   struct Pop3;
   std::unique_ptr<Pop3> pop3_;
+  std::uint64_t pop3_generation_ = 0;  // which session a finished callback belongs to
   std::unique_ptr<Imap> imap_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -12,6 +12,10 @@ MailReader::Imap::Imap(MailReader& reader)
         if (!connected() || !ready_) return;
         pause_idle();
         conn_->session().logout();
+        // Not ready any more: the client machine refuses (throws on) any command after
+        // LOGOUT, and the LOGOUT may wait long behind a command whose reply a cut link lost.
+        ready_ = false;
+        closing_ = true;
         conn_->poke();
       }) {}
 
@@ -32,11 +36,23 @@ void MailReader::Imap::connect() {
                                  r_.cfg_.port, "IMAP",
                                  std::make_unique<imap::ClientSession>(std::move(cc)), 0);
   conn_->set_handler([this](imap::ClientEvent& ev) { return on_event(ev); });
-  conn_->set_finished([this, alive = alive_](bool connect_failed, std::string reason) {
-    if (!*alive) return;
+  // A connection that ended at the instant a new one was opened must not tear the new one
+  // down when its (scheduled) finished callback runs: only the latest connect() counts.
+  const std::uint64_t generation = ++generation_;
+  closing_ = false;
+  conn_->set_finished([this, alive = alive_, generation](bool connect_failed, std::string reason) {
+    if (!*alive || generation != generation_) return;
     ready_ = false;
     idle_id_ = 0;
     linger_.cancel();
+    if (closing_ && !connect_failed && !pending_.empty()) {
+      // The user acted while this connection was being given up: serve it on a new one.
+      conn_.reset();
+      tracer_.reset();
+      connect();
+      return;
+    }
+    closing_ = false;
     if (connect_failed) {
       r_.note(fmt::format("IMAP: {}", reason), true);
       fail_pending(reason);
@@ -89,6 +105,11 @@ void MailReader::Imap::fetch() {
   if (!ready_) {
     // Logging in lists INBOX anyway: connect (or let the login under way finish).
     touch();
+    if (closing_ && connected()) {
+      // The old connection is logging out: list on the next one (see connect()).
+      pending_.emplace_back([] {}, [] {});
+      return;
+    }
     if (!connected()) connect();
     return;
   }
@@ -193,6 +214,11 @@ Step MailReader::Imap::on_event(imap::ClientEvent& ev) {
   }
   if (auto* f = std::get_if<imap::client_event::Failed>(&ev)) {
     r_.note(fmt::format("IMAP session ended ({}): {}", f->stage, f->reason), true);
+    // The machine takes no more commands (it throws): a session that had been ready is
+    // given up like a logout, so user actions until it closes wait for a new connection.
+    closing_ = closing_ || ready_;
+    ready_ = false;
+    idle_id_ = 0;
     return Step::Continue;
   }
   return Step::Continue;  // Ready handled; Idling needs nothing

@@ -46,6 +46,10 @@ class MailReader::Imap {
   std::unique_ptr<Conn> conn_;
   std::unique_ptr<SessionTracer> tracer_;
   bool ready_ = false;
+  // The device gave this connection up (LOGOUT after lingering, or the session failed): no
+  // command may follow, so what the user asks meanwhile waits for a new connection.
+  bool closing_ = false;
+  std::uint64_t generation_ = 0;  // which connect() a finished callback belongs to
   std::uint32_t select_id_ = 0;
   std::uint32_t list_id_ = 0;
   std::uint32_t idle_id_ = 0;

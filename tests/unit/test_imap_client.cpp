@@ -461,6 +461,34 @@ TEST(ImapClientIdle, DoneBeforeTheContinuation) {
   EXPECT_EQ(h.c.state(), ClientState::Selected);
 }
 
+// The mail reader's pattern on new mail: DONE, then a FETCH and a new IDLE queued behind the
+// running IDLE; a user action then calls done() again before the first IDLE's OK. That must
+// end the queued IDLE. (It used to be ignored: one session-wide "DONE wanted" flag, already
+// set for the running IDLE and cleared at its OK, left the queued IDLE running for good and
+// the user's commands waiting behind it. Found by RetrievalConservation.)
+TEST(ImapClientIdle, DoneAgainEndsTheQueuedIdle) {
+  Harness h;
+  selected(h);
+  h.c.idle();
+  EXPECT_EQ(h.c.take_output(), "a4 IDLE\r\n");
+  EXPECT_EQ(h.say("+ idling\r\n* 6 EXISTS\r\n"), "");
+  h.c.done();
+  EXPECT_EQ(h.c.take_output(), "DONE\r\n");
+  h.c.fetch("15:*", "(UID FLAGS)", true);
+  h.c.idle();
+  h.c.done();  // the user acts: this ends the IDLE queued as a6
+  const auto noop = h.c.noop();
+  EXPECT_EQ(h.c.take_output(), "");
+  EXPECT_EQ(h.say("a4 OK Idle completed\r\n"), "a5 UID FETCH 15:* (UID FLAGS)\r\n");
+  EXPECT_EQ(h.say("* 6 FETCH (UID 15 FLAGS ())\r\na5 OK done\r\n"), "a6 IDLE\r\n");
+  EXPECT_EQ(h.say("+ idling\r\n"), "DONE\r\n");
+  EXPECT_EQ(h.say("a6 OK Idle completed\r\n"), "a7 NOOP\r\n");
+  h.say("a7 OK NOOP completed\r\n");
+  EXPECT_EQ(h.take_events().back(), "Completed " + std::to_string(noop) + " OK [] NOOP completed");
+  EXPECT_EQ(h.c.state(), ClientState::Selected);
+  EXPECT_THROW(h.c.done(), std::logic_error);
+}
+
 TEST(ImapClientAppend, LiteralWaitsForContinuationUnlessLiteralPlus) {
   const std::string msg = "From: alice@example.com\r\nSubject: hi\r\n\r\nHello (world)\r\n";
   {

@@ -6,9 +6,13 @@
 //   Imap*  two devices of one user stay in sync (read on one is \Seen on the other, delete
 //          on one disappears from both, new mail shows on both through IDLE); a body never
 //          fetched cannot be opened offline; a wrong password is refused and reported.
+//   Regressions found by RetrievalConservation: an action right after new mail is not held
+//   back behind an IDLE; a fetch after a stuck logout uses a new connection; a fetch at the
+//   instant the last POP3/IMAP connection ended is not torn down by its stale callback.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <string>
 
 #include "sim/scenario/simulation.hpp"
@@ -223,6 +227,122 @@ TEST(ImapRetrieval, DeviceLogsOutAfterLingering) {
   EXPECT_TRUE(std::any_of(rec.events().begin(), rec.events().end(), [](auto& e) {
     return e.kind == EventKind::Line && e.text.find("LOGOUT") != std::string::npos;
   }));
+}
+
+// Runs `spec`, calling `hook` with every newly recorded event (it may apply actions).
+void run_with(scenario::Simulation& sim, const trace::Recorder& rec,
+              const std::function<void(const trace::Event&)>& hook) {
+  std::size_t seen = 0;
+  while (sim.step()) {
+    while (seen < rec.size()) hook(rec.events()[seen++]);
+  }
+}
+
+// Found by RetrievalConservation: new mail arrives while the laptop idles (DONE, FETCH and a
+// new IDLE queued), and the user deletes a message before the server confirms the DONE. The
+// delete must go out at once, not wait behind an IDLE nobody ends (it waited for the
+// 15-minute logout), and the device ends in step with the server.
+TEST(ImapRetrieval, ActionRightAfterNewMailIsNotHeldBackByIdle) {
+  auto spec = world("imap", "imap");
+  spec.script.push_back(act(kMinute, "fetch", "laptop"));
+  spec.script.push_back(
+      smtpsim::testing::send_action(2 * kMinute, "alice-laptop", {"bob@example.com"}, "Room"));
+  spec.run_for_us = 5 * kMinute;
+  trace::Recorder rec;
+  scenario::Simulation sim(spec, rec);
+  bool acted = false;
+  run_with(sim, rec, [&](const trace::Event& e) {
+    if (!acted && e.kind == EventKind::Line && e.host == "laptop" && e.text == "DONE") {
+      sim.apply(act(0, "delete", "laptop", "Lunch"));
+      acted = true;
+    }
+  });
+  ASSERT_TRUE(acted);
+  EXPECT_EQ(bob_inbox(sim), 2u) << trace::render_text(rec.events());
+  const auto& msgs = reader(sim, "laptop").messages();
+  ASSERT_EQ(msgs.size(), 2u) << trace::render_text(rec.events());
+  EXPECT_EQ(msgs[0].subject, "Slides");
+  EXPECT_EQ(msgs[1].subject, "Room");
+}
+
+// Found by RetrievalConservation: a cut link loses the laptop's FETCH, so the reply never
+// comes; after 15 minutes the device logs out (the LOGOUT waits behind the FETCH). A fetch
+// after that used to issue a command on the logged-out client machine, which throws and
+// ended the whole simulation. Now it waits for that connection to end (the server's
+// autologout) and lists INBOX on a new one.
+TEST(ImapRetrieval, FetchAfterAStuckLogoutUsesANewConnection) {
+  auto spec = world("imap", "imap");
+  spec.script.push_back(act(kMinute, "fetch", "laptop"));
+  spec.script.push_back(act(2 * kMinute, "fetch", "laptop"));
+  spec.script.push_back(act(2 * kMinute + 5 * kSecond, "link_restored", kMail));
+  spec.script.push_back(act(20 * kMinute, "fetch", "laptop"));
+  spec.run_for_us = 40 * kMinute;
+  trace::Recorder rec;
+  scenario::Simulation sim(spec, rec);
+  bool cut = false;
+  EXPECT_NO_THROW(run_with(sim, rec, [&](const trace::Event& e) {
+    if (!cut && e.kind == EventKind::Line && e.host == "laptop" && e.time > 2 * kMinute &&
+        e.text.find("UID FETCH") != std::string::npos) {
+      sim.apply(act(0, "link_cut", kMail));  // the FETCH is in flight: lost
+      cut = true;
+    }
+  }));
+  ASSERT_TRUE(cut);
+  const auto logins = std::count_if(rec.events().begin(), rec.events().end(), [](auto& e) {
+    return e.kind == EventKind::Line && e.host == "laptop" &&
+           e.text.find(" LOGIN ") != std::string::npos;
+  });
+  EXPECT_EQ(logins, 2) << trace::render_text(rec.events());
+  EXPECT_EQ(reader(sim, "laptop").messages().size(), 2u);
+}
+
+// A session's end is reported to the reader by a callback scheduled for the same instant;
+// a fetch in between (here: right after the step that ended it) starts a new session, which
+// that stale callback used to tear down (a connection destroyed while the network still
+// held it). Seen in reading the glue while writing RetrievalConservation.
+TEST(Pop3Retrieval, FetchAtTheInstantTheLastSessionEnded) {
+  auto spec = world("pop3", "imap");
+  spec.script.push_back(act(kMinute, "fetch", "laptop"));
+  trace::Recorder rec;
+  scenario::Simulation sim(spec, rec);
+  bool again = false;
+  run_with(sim, rec, [&](const trace::Event& e) {
+    if (!again && e.kind == EventKind::Note && e.host == "laptop" &&
+        e.text.find("POP3:") != std::string::npos) {
+      sim.apply(act(0, "fetch", "laptop"));
+      again = true;
+    }
+  });
+  ASSERT_TRUE(again);
+  const auto quits = std::count_if(rec.events().begin(), rec.events().end(), [](auto& e) {
+    return e.kind == EventKind::Line && e.host == "laptop" && e.text == "QUIT";
+  });
+  EXPECT_EQ(quits, 2) << trace::render_text(rec.events());
+  EXPECT_EQ(reader(sim, "laptop").messages().size(), 2u);
+}
+
+TEST(ImapRetrieval, FetchAtTheInstantTheLastConnectionEnded) {
+  auto spec = world("imap", "imap");
+  spec.script.push_back(act(kMinute, "fetch", "laptop"));
+  spec.run_for_us = 20 * kMinute;
+  trace::Recorder rec;
+  scenario::Simulation sim(spec, rec);
+  bool again = false;
+  run_with(sim, rec, [&](const trace::Event& e) {
+    if (!again && e.kind == EventKind::Line && e.host == kMail && e.peer == "laptop" &&
+        e.text.find("OK LOGOUT") != std::string::npos) {
+      sim.apply(act(0, "fetch", "laptop"));
+      again = true;
+    }
+  });
+  ASSERT_TRUE(again);
+  const auto logins = std::count_if(rec.events().begin(), rec.events().end(), [](auto& e) {
+    return e.kind == EventKind::Line && e.host == "laptop" &&
+           e.text.find(" LOGIN ") != std::string::npos;
+  });
+  EXPECT_EQ(logins, 2) << trace::render_text(rec.events());
+  EXPECT_TRUE(reader(sim, "laptop").connected());  // the new connection idles
+  EXPECT_EQ(reader(sim, "laptop").messages().size(), 2u);
 }
 
 }  // namespace

@@ -286,18 +286,24 @@ std::uint32_t ClientSession::idle() {
 }
 
 void ClientSession::done() {
-  if (inflight_ && inflight_->kind == Kind::Idle) {
-    if (done_wanted_) return;  // DONE already on its way
-    done_wanted_ = true;
+  const bool running = inflight_ && inflight_->kind == Kind::Idle;
+  if (running && !inflight_->done_wanted) {
+    inflight_->done_wanted = true;
     if (state_ == S::Idle) emit("DONE\r\n", "DONE", false);  // RFC 2177 §3
     return;
   }
-  for (const auto& c : queue_) {
-    if (c.kind == Kind::Idle) {
-      done_wanted_ = true;  // DONE as soon as the "+" comes
+  // The flag is per command: one flag for the whole session, cleared when the running IDLE
+  // ended, let "DONE, FETCH, IDLE" then done() again (before the first IDLE's OK came) leave
+  // the queued IDLE running for good, and every command behind it waiting.
+  for (auto& c : queue_) {
+    if (c.kind == Kind::Idle && !c.done_wanted) {
+      c.done_wanted = true;  // DONE as soon as its "+" comes
       return;
     }
   }
+  if (running) return;  // DONE already on its way, and no other IDLE to end
+  for (const auto& c : queue_)
+    if (c.kind == Kind::Idle) return;  // already to be ended at its "+"
   throw std::logic_error("IMAP client: done() without IDLE");
 }
 
@@ -649,7 +655,7 @@ void ClientSession::on_continuation(const Continuation& /*k*/) {
   if (c.kind == Kind::Idle && state_ != S::Idle) {
     enter(S::Idle, "IDLE +");
     push(ce::Idling{});
-    if (done_wanted_) emit("DONE\r\n", "DONE", false);
+    if (c.done_wanted) emit("DONE\r\n", "DONE", false);
     return;
   }
   if (c.kind == Kind::Authenticate) {
@@ -728,7 +734,6 @@ void ClientSession::on_tagged(Tagged& t) {
       }
       break;
     case Kind::Idle:
-      done_wanted_ = false;
       enter(view_.selected ? S::Selected : S::Authenticated, "IDLE done");
       break;
     case Kind::Logout:

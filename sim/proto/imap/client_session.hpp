@@ -132,6 +132,8 @@ class ClientSession {
   // RFC 2177: IDLE, Idling on "+", untagged data reported as it comes, done() ends it (its
   // Completed follows the server's tagged OK). Commands issued meanwhile wait for the end.
   std::uint32_t idle();
+  // done() ends the IDLE running, or, when DONE is already on its way for that one, the
+  // next IDLE queued (sent, then ended at its "+").
   void done();  // std::logic_error when no IDLE is pending or running
   std::uint32_t logout();
 
@@ -184,9 +186,10 @@ class ClientSession {
     std::uint32_t id = 0;  // 0: the client's own (login) commands, not reported
     Kind kind = Kind::Noop;
     std::vector<Piece> pieces;
-    std::string folder;      // SELECT / EXAMINE
-    bool sensitive = false;  // LOGIN / AUTHENTICATE: shown redacted
-    std::string shown;       // what the observer sees instead
+    std::string folder;        // SELECT / EXAMINE
+    bool sensitive = false;    // LOGIN / AUTHENTICATE: shown redacted
+    std::string shown;         // what the observer sees instead
+    bool done_wanted = false;  // IDLE: done() was called for this one (DONE on its "+")
   };
 
   static void add_pieces(Command& c, std::vector<std::string> texts,
@@ -234,9 +237,8 @@ class ClientSession {
   bool caps_known_ = false;
   MailboxView view_;
   bool started_ = false, eof_ = false, tls_active_ = false, tls_handshake_ = false;
-  bool logged_out_ = false;   // logout() called: no more commands
-  bool done_wanted_ = false;  // done() called for the IDLE pending or running
-  bool sasl_sent_ = false;    // the PLAIN response went out
+  bool logged_out_ = false;  // logout() called: no more commands
+  bool sasl_sent_ = false;   // the PLAIN response went out
 };
 
 }  // namespace smtpsim::imap
