@@ -51,7 +51,7 @@ class MachineConn : public engine::ConnectionHandler {
         timer_(net.queue(), [this] {
           if (ended_) return;
           session_->timeout();
-          pump();
+          pump(false);
         }) {}
   ~MachineConn() override { *alive_ = false; }
   MachineConn(const MachineConn&) = delete;
@@ -79,7 +79,7 @@ class MachineConn : public engine::ConnectionHandler {
 
   // The owner changed something the machine should act on (a queued command, a store change).
   void poke() {
-    if (!ended_) pump();
+    if (!ended_) pump(false);
   }
 
   void on_connected(engine::ConnId) override {
@@ -108,17 +108,24 @@ class MachineConn : public engine::ConnectionHandler {
   }
 
  private:
+  void rearm(bool peer_activity) {
+    if (idle_ > 0 && (peer_activity || !timer_.armed())) timer_.arm(idle_);
+  }
+
   void flush() {
     if (auto out = session_->take_output(); !out.empty() && id_ != 0 && !peer_closed_)
       net_.send(id_, side_, std::move(out));
   }
 
-  void pump() {
+  // peer_activity: the peer just did something (connected, sent bytes, finished a TLS
+  // handshake). Only that restarts the idle timer: RFC 3501 §5.4 autologout and RFC 1939's
+  // 10 minutes measure the client's silence, not how often the owner pokes the machine.
+  void pump(bool peer_activity = true) {
     while (!ended_ && !handshaking_) {
       Event ev = session_->next_event();
       flush();
       if (std::holds_alternative<NeedData>(ev)) {
-        if (idle_ > 0) timer_.arm(idle_);
+        rearm(peer_activity);
         return;
       }
       if (std::holds_alternative<Closed>(ev)) {
@@ -136,7 +143,7 @@ class MachineConn : public engine::ConnectionHandler {
         return;
       }
       if (s == Step::Wait) {
-        if (idle_ > 0) timer_.arm(idle_);
+        rearm(peer_activity);
         return;
       }
     }

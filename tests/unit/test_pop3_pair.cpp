@@ -163,3 +163,20 @@ TEST(Pop3Pair, MaxMessagesThenTheRest) {
 }
 
 }  // namespace
+
+namespace {
+// A download-and-delete session cut before QUIT deletes nothing (RFC 1939 §6); the next
+// session deletes what the device already has without fetching it twice.
+TEST(Pop3Pair, DeleteModeFinishesTheDeletionsOfACutSessionWithoutRefetching) {
+  Pair p;
+  pop3::ClientConfig cfg = alice();
+  cfg.mode = pop3::RetrievalMode::DownloadAndDelete;
+  cfg.known_uids = {"1.1"};  // downloaded by a session that never reached QUIT
+  auto r = p.run(cfg);
+  ASSERT_TRUE(r.done.has_value());
+  ASSERT_EQ(r.messages.size(), 1u);  // only the new one is fetched
+  EXPECT_EQ(r.messages[0].uid, "1.2");
+  EXPECT_EQ(r.done->deleted, 2u);  // both are gone from the server
+  EXPECT_EQ(p.left(), 0u);
+}
+}  // namespace

@@ -5,8 +5,10 @@
 //      or was removed by a justified Expunged event; the INBOX holds nothing never delivered.
 //   2. Justified removal: an Expunged (user, uid) follows either a FlagsChanged that set
 //      \Deleted (the IMAP delete path), or a Retrieved of that UIDL id by a POP3
-//      download-and-delete device of that user on a connection whose client then sent QUIT
-//      (RFC 1939 §6: a session dropped after DELE without QUIT deletes nothing).
+//      download-and-delete device of that user on a connection whose client then sent QUIT,
+//      or, when that session was cut before QUIT, a later session of the same device did
+//      (RFC 1939 §6: a session dropped after DELE without QUIT deletes nothing; the next one
+//      deletes what the device already has without fetching it again).
 //   3. No duplicates: no POP3 device downloads one UIDL id twice; no device lists one key twice.
 //   4. Devices agree with the server where they must: an IMAP device still connected and
 //      idle (its IDLE answered with "+", nothing changed in the last second, its connection
@@ -171,8 +173,15 @@ CaseResult run_case(const ReadingWorld& w, bool want_transcript) {
         if (!expunged.insert(k).second)
           fail(fmt::format("{} {} uid {} expunged twice", at(e), e.address, e.uid));
         const bool by_imap = deleted_flag.count(k) > 0;
-        const bool by_pop3 = std::any_of(dd_conns[k].begin(), dd_conns[k].end(),
-                                         [&](std::uint64_t id) { return conns[id].quit; });
+        // The session that downloaded it sent QUIT, or it was cut before QUIT and a later
+        // session of the same device (which DELEs known messages without a RETR) did.
+        const bool by_pop3 =
+            std::any_of(dd_conns[k].begin(), dd_conns[k].end(), [&](std::uint64_t id) {
+              const ReadingDevice* dev = conns[id].dev;
+              return std::any_of(conns.lower_bound(id), conns.end(), [&](const auto& c) {
+                return c.second.dev == dev && c.second.quit;
+              });
+            });
         if (by_imap) {
           ++out.stats.expunged_imap;
         } else if (by_pop3) {

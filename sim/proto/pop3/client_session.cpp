@@ -429,10 +429,12 @@ void ClientSession::on_data_end() {
       return after_capa("CAPA done");
     case ClientState::Uidl:
     case ClientState::List: {
-      // Leave-on-server clients remember the ids they already have (RFC 1939 §7 UIDL).
-      std::erase_if(targets_, [&](const Target& t) {
-        return !t.uid.empty() && cfg_.known_uids.count(t.uid) > 0;
-      });
+      // Clients remember the ids they already have (RFC 1939 §7 UIDL) and do not fetch them
+      // again. In download-and-delete mode a known message is still on the server only
+      // because an earlier session ended before QUIT: it is deleted now, without a RETR.
+      for (Target& t : targets_) t.known = !t.uid.empty() && cfg_.known_uids.count(t.uid) > 0;
+      if (cfg_.mode != RetrievalMode::DownloadAndDelete)
+        std::erase_if(targets_, [](const Target& t) { return t.known; });
       if (cfg_.max_messages && targets_.size() > cfg_.max_messages) {
         targets_.resize(cfg_.max_messages);
       }
@@ -505,7 +507,13 @@ void ClientSession::start_auth(std::string_view trigger) {
 
 void ClientSession::next_message(std::string_view trigger) {
   if (next_target_ >= targets_.size()) return send_quit(trigger);
-  send(fmt::format("RETR {}", targets_[next_target_].number));
+  const Target& t = targets_[next_target_];
+  if (t.known) {
+    send(fmt::format("DELE {}", t.number));
+    enter(ClientState::Dele, trigger);
+    return;
+  }
+  send(fmt::format("RETR {}", t.number));
   enter(ClientState::Retr, trigger);
 }
 

@@ -37,7 +37,8 @@ struct ClientConfig {
   bool use_apop = false;  // APOP with the greeting's timestamp (fails without one)
   TlsMode tls = TlsMode::None;
   RetrievalMode mode = RetrievalMode::LeaveOnServer;
-  // UIDL ids already downloaded: skipped (what "leave messages on server" clients remember)
+  // UIDL ids already downloaded: never fetched again (what "leave messages on server" clients
+  // remember); in DownloadAndDelete mode a known one still on the server is DELEted unread.
   std::set<std::string> known_uids;
   std::size_t max_messages = 0;  // 0 = all
 };
@@ -104,6 +105,7 @@ class ClientSession {
   struct Target {
     unsigned number;
     std::string uid;
+    bool known = false;  // already on the device: DELE it without RETR (delete mode)
   };
   struct Line {
     std::string_view text;  // without the CRLF

@@ -51,6 +51,9 @@ constexpr proto::TransitionRule kTransitions[] = {
     {I(S::Retr), I(S::Dele), "RETR done"},
     {I(S::Retr), I(S::Quit), "RETR done"},
     {I(S::Dele), I(S::Retr), "DELE done"},
+    {I(S::Dele), I(S::Dele), "DELE done"},  // the next one is known: delete mode, no RETR
+    {I(S::Uidl), I(S::Dele), "UIDL done"},
+    {I(S::List), I(S::Dele), "LIST done"},
     {I(S::Dele), I(S::Quit), "DELE done"},
     {I(S::Quit), I(S::Closed), "QUIT +OK"},
     {I(S::Quit), I(S::Closed), "QUIT reply"},
