@@ -4,7 +4,9 @@
 
 PACKAGES := cmake ninja-build pkg-config g++ clang libclang-rt-14-dev \
             libgtest-dev libgmock-dev libbenchmark-dev libfmt-dev nlohmann-json3-dev \
-            libcli11-dev libssl-dev python3 swaks
+            libcli11-dev libssl-dev python3 swaks \
+            libimgui-dev libglfw3-dev libstb-dev libgl-dev libgl1-mesa-dri xvfb xauth \
+            fonts-dejavu-core
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -12,9 +14,10 @@ FUZZ_SECONDS ?= 60
 
 .PHONY: run test deps build-release build-asan build-fuzz bench format clean
 
-# Until the graphical view exists, `make run` shows the headless demonstration session.
+# The graphical view on the first shipped scenario; without a display the program says how to
+# run headless (exit 2), and the headless demonstration session is shown instead.
 run: deps build-release
-	./build/release/app/smtpsim demo
+	./build/release/app/smtpsim gui || { [ $$? -eq 2 ] && ./build/release/app/smtpsim demo; }
 
 # The optimised program is built too: GCC's -O2 warnings (errors here) differ from -O0's, and
 # `make run` must never be the first to find one.
