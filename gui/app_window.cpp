@@ -88,7 +88,7 @@ void draw_frame(View& view, Panels& p) {
   const float timeline_h = ImGui::GetFrameHeightWithSpacing() + ImGui::GetFontSize() * 2.4f;
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float top_h = std::max(100.f, avail.y - timeline_h);
-  const float canvas_w = std::floor(avail.x * 0.6f);
+  const float canvas_w = std::floor(avail.x * 0.64f);
   ImGui::BeginChild("canvas-pane", ImVec2(canvas_w, top_h), false,
                     ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
   p.canvas.draw(view, ImGui::GetContentRegionAvail());

@@ -276,22 +276,27 @@ void Canvas::draw(View& view, ImVec2 size) {
     const ImU32 accent = down ? IM_COL32(130, 130, 130, 255) : glyph_colour(hb.glyph);
     dl->AddRectFilled(b.min, b.max, down ? kDownFill : kBoxFill, 8 * s);
     dl->AddRect(b.min, b.max, accent, 8 * s, 0, std::max(2.f, 3 * s));
-    const float g = std::min(bh * 0.62f, bw * 0.3f);
-    draw_glyph(dl, hb.glyph, ImVec2(b.min.x + bw * 0.04f, b.min.y + bh * 0.1f), g, accent);
+    // Glyph on the left, then four lines: name, roles, domain or address, IP address.
+    const float g = std::min(bh * 0.7f, bw * 0.28f);
+    draw_glyph(dl, hb.glyph, ImVec2(b.min.x + bw * 0.03f, b.min.y + (bh - g) * 0.4f), g, accent);
     std::string roles;
-    for (const auto& r : h.roles) roles += (roles.empty() ? "" : "+") + r;
-    fitted_text(dl, ImVec2(b.min.x + bw * 0.04f, b.min.y + bh * 0.72f), small * 0.85f, g * 1.1f,
-                accent, roles);
-    const float tx = b.min.x + bw * 0.04f + g * 1.15f, tw = b.max.x - tx - 6 * s;
+    for (const auto& r : h.roles) roles += (roles.empty() ? "" : " + ") + r;
+    if (h.mua) roles += h.mua->device == "phone" ? " (phone)" : " (laptop)";
+    const float tx = b.min.x + bw * 0.05f + g, tw = b.max.x - tx - 6 * s;
     std::string second = h.mua ? h.mua->address : "";
     if (second.empty() && !h.domains.empty()) {
       for (const auto& d : h.domains) second += (second.empty() ? "" : ", ") + d;
     }
-    fitted_text(dl, ImVec2(tx, b.min.y + bh * 0.1f), px, tw, down ? kDimText : kText, b.name);
-    if (!second.empty())
-      fitted_text(dl, ImVec2(tx, b.min.y + bh * 0.1f + px * 1.15f), small, tw, kDimText, second);
-    fitted_text(dl, ImVec2(tx, b.min.y + bh * 0.1f + px * 1.15f + small * 1.2f), small, tw,
-                kDimText, h.address);
+    float ty = b.min.y + bh * 0.07f;
+    fitted_text(dl, ImVec2(tx, ty), px, tw, down ? kDimText : kText, b.name);
+    ty += px * 1.12f;
+    fitted_text(dl, ImVec2(tx, ty), small, tw, accent, roles);
+    ty += small * 1.12f;
+    if (!second.empty()) {
+      fitted_text(dl, ImVec2(tx, ty), small, tw, kDimText, second);
+      ty += small * 1.12f;
+    }
+    fitted_text(dl, ImVec2(tx, ty), small, tw, kDimText, h.address);
     // Port badges along the bottom edge.
     float bx = b.min.x + 6 * s;
     const float ph = small * 1.1f;
@@ -336,7 +341,12 @@ void Canvas::draw(View& view, ImVec2 size) {
     if (down) {  // a red cross over a host that is down
       dl->AddLine(b.min, b.max, kRed, std::max(3.f, 5 * s));
       dl->AddLine(ImVec2(b.min.x, b.max.y), ImVec2(b.max.x, b.min.y), kRed, std::max(3.f, 5 * s));
-      centred_text(dl, ImVec2((b.min.x + b.max.x) / 2, b.max.y + px), px, kRed, "DOWN");
+      const ImVec2 mid((b.min.x + b.max.x) / 2, (b.min.y + b.max.y) / 2);
+      const ImVec2 sz = ImGui::GetFont()->CalcTextSizeA(px, FLT_MAX, 0, "DOWN");
+      dl->AddRectFilled(ImVec2(mid.x - sz.x * 0.7f, mid.y - sz.y * 0.65f),
+                        ImVec2(mid.x + sz.x * 0.7f, mid.y + sz.y * 0.65f), IM_COL32(20, 0, 0, 235),
+                        4 * s);
+      centred_text(dl, mid, px, kRed, "DOWN");
     }
   }
 
@@ -385,6 +395,15 @@ void Canvas::draw(View& view, ImVec2 size) {
                             std::to_string(view.cursor()) + " / " + std::to_string(ev.size()) +
                             (view.finished() ? "" : "+");
   dl->AddText(ImGui::GetFont(), base, ImVec2(origin.x + 10, origin.y + 8), kText, clock.c_str());
+  if (view.cursor() > 0) {  // what just happened, in one line
+    const trace::Event& now = ev[view.cursor() - 1];
+    std::string what = now.kind == trace::EventKind::Line
+                           ? now.host + " -> " + now.peer + ":  " + now.text
+                           : (now.host.empty() ? "" : now.host + ": ") + now.text;
+    if (what.size() > 120) what = what.substr(0, 117) + "...";
+    dl->AddText(ImGui::GetFont(), base, ImVec2(origin.x + 10, origin.y + 8 + base * 1.3f),
+                IM_COL32(255, 230, 150, 255), what.c_str());
+  }
   float lx = origin.x + 10;
   const float ly = origin.y + size.y - base * 1.5f;
   for (const char* p : {"SMTP", "DNS", "POP3", "IMAP"}) {

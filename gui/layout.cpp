@@ -8,8 +8,8 @@ namespace smtpsim::gui {
 
 namespace {
 // Scenario positions are written for a small sketch; boxes with readable text need more room.
-constexpr double kSpreadX = 1.75, kSpreadY = 1.2;
-constexpr double kColumn = 300, kRow = 150;
+constexpr double kSpreadX = 1.75, kSpreadY = 1.3;
+constexpr double kColumn = 320, kRow = 160;
 
 int column(const scenario::HostSpec& h) {
   if (has_role(h, "MUA")) return 0;

@@ -21,7 +21,7 @@ struct HostBox {
   std::vector<int> ports;  // services shown as port badges
 };
 
-inline constexpr double kBoxW = 210, kBoxH = 104;
+inline constexpr double kBoxW = 232, kBoxH = 112;
 
 std::vector<HostBox> compute_layout(const scenario::Spec& spec);
 

@@ -71,7 +71,18 @@ void TranscriptPanel::sync(const View& view) {
     } else if (e.kind == trace::EventKind::Line) {
       dir = view.client_of(e.conn) == e.host ? Direction::ClientSent : Direction::ServerSent;
     }
-    rows_.push_back(TranscriptRow{rendered_, dir, std::move(text)});
+    // The label is the token after the time when the line belongs to a connection or a
+    // datagram (TextWriter's format); host names never contain spaces.
+    std::string brief = text;
+    const bool labelled = e.conn != 0 || e.kind == trace::EventKind::Datagram ||
+                          ((e.kind == trace::EventKind::ConnectionRefused ||
+                            e.kind == trace::EventKind::ConnectionTimeout) &&
+                           !e.peer.empty());
+    if (const auto a = text.find(' '); labelled && a != std::string::npos) {
+      if (const auto b = text.find(' ', a + 1); b != std::string::npos)
+        brief = text.substr(0, a) + text.substr(b);
+    }
+    rows_.push_back(TranscriptRow{rendered_, dir, std::move(text), std::move(brief)});
   }
 }
 
@@ -96,7 +107,7 @@ void TranscriptPanel::draw(View& view) {
     ImGui::EndCombo();
   }
   ImGui::SameLine();
-  ImGui::TextDisabled("click a line to go to that moment");
+  ImGui::Checkbox("connections", &labels_);
   const std::vector<std::size_t> rows = visible(view);
   ImGui::BeginChild("transcript-lines", ImVec2(0, 0), true, ImGuiWindowFlags_HorizontalScrollbar);
   // Keep the current line in view when the cursor moved.
@@ -134,14 +145,15 @@ void TranscriptPanel::draw(View& view) {
       if (r.event >= view.cursor()) col.w = 0.45f;  // not happened yet at the cursor
       ImGui::PushID(k);
       ImGui::PushStyleColor(ImGuiCol_Text, col);
-      if (ImGui::Selectable(r.text.c_str(), static_cast<std::size_t>(k) == current)) {
+      const std::string& shown = labels_ ? r.text : r.brief;
+      if (ImGui::Selectable(shown.c_str(), static_cast<std::size_t>(k) == current)) {
         view.play(false);
         activate(view, r);
       }
       ImGui::PopStyleColor();
-      if (ImGui::IsItemHovered() && r.dir == Direction::ServerSent) {
-        const std::string why = explain_reply(r.text);
-        if (!why.empty()) ImGui::SetTooltip("%s", why.c_str());
+      if (ImGui::IsItemHovered()) {
+        const std::string why = r.dir == Direction::ServerSent ? explain_reply(r.text) : "";
+        ImGui::SetTooltip("%s%s%s", r.text.c_str(), why.empty() ? "" : "\n", why.c_str());
       }
       ImGui::PopID();
     }

@@ -20,7 +20,8 @@ enum class Direction { Info, ClientSent, ServerSent, Error };
 struct TranscriptRow {
   std::size_t event = 0;  // index into the recorder
   Direction dir = Direction::Info;
-  std::string text;  // one rendered line, without the newline
+  std::string text;   // one rendered line, without the newline (as `smtpsim run` prints it)
+  std::string brief;  // the same without the connection label "client→server:port"
 };
 
 class TranscriptPanel {
@@ -40,6 +41,7 @@ class TranscriptPanel {
   std::vector<TranscriptRow> rows_;
   std::size_t rendered_ = 0;  // events fed to writer_
   std::string filter_;
+  bool labels_ = false;  // show the connection labels (the full lines)
   std::size_t last_cursor_ = static_cast<std::size_t>(-1);
 };
 

@@ -91,7 +91,7 @@ class View {
   std::size_t cursor_ = 0;
   bool finished_ = false;
   bool playing_ = false;
-  double speed_ = 1.0;
+  double speed_ = 0.1;  // a 20 ms hop takes 0.2 s on screen
   bool skip_idle_ = true;
   std::int64_t display_time_ = 0;
   std::optional<trace::WorldView> world_;  // cache for cursor_

@@ -159,8 +159,10 @@ TEST_F(ImGuiHeadless, ClickingATranscriptLineSeeksTheCursor) {
   TranscriptPanel::activate(v, row);
   EXPECT_EQ(v.cursor(), row.event + 1);
   EXPECT_EQ(v.display_time(), v.events()[row.event].time);
-  // The same line as `smtpsim run` prints.
-  EXPECT_NE(row.text.find("alice-laptop"), std::string::npos);
+  // The same line as `smtpsim run` prints; the brief form drops the connection label.
+  EXPECT_NE(row.text.find("alice-laptop→mail.example.com:587"), std::string::npos);
+  EXPECT_EQ(row.brief.find("alice-laptop→mail.example.com:587"), std::string::npos);
+  EXPECT_LT(row.brief.size(), row.text.size());
   // Filter by host: every visible row involves that host.
   t.set_host_filter("ns.example.org");
   for (std::size_t i : t.visible(v)) {
