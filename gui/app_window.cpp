@@ -38,13 +38,6 @@ namespace smtpsim::gui {
 
 namespace {
 
-struct Panels {
-  Canvas canvas;
-  Timeline timeline;
-  TranscriptPanel transcript;
-  bool help = false;
-};
-
 void draw_help() {
   ImGui::SetNextWindowPos(ImGui::GetMainViewport()->GetCenter(), ImGuiCond_Always,
                           ImVec2(0.5f, 0.5f));
@@ -74,6 +67,8 @@ void draw_help() {
   ImGui::End();
 }
 
+}  // namespace
+
 void draw_frame(View& view, Panels& p) {
   const ImGuiViewport* vp = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(vp->WorkPos);
@@ -101,6 +96,8 @@ void draw_frame(View& view, Panels& p) {
   ImGui::End();
   if (p.help) draw_help();
 }
+
+namespace {
 
 std::string write_png(GLFWwindow* win, const std::string& path) {
   int w = 0, h = 0;

@@ -9,6 +9,9 @@
 #include <optional>
 #include <string>
 
+#include "gui/canvas.hpp"
+#include "gui/timeline.hpp"
+#include "gui/transcript.hpp"
 #include "gui/view.hpp"
 
 namespace smtpsim::gui {
@@ -20,6 +23,16 @@ struct WindowOptions {
   std::string layout_json;         // screenshot: write host boxes and envelopes (pixels)
   int width = 1600, height = 900;  // initial window size (screen coordinates)
 };
+
+// The panels around one View, and one frame of them filling the main viewport (between
+// ImGui::NewFrame and ImGui::Render; needs no window, so tests draw it headless).
+struct Panels {
+  Canvas canvas;
+  Timeline timeline;
+  TranscriptPanel transcript;
+  bool help = false;  // the shortcuts overlay (F1)
+};
+void draw_frame(View& view, Panels& panels);
 
 // Exit status of run_window when no window could be opened (no display).
 inline constexpr int kNoDisplay = 2;

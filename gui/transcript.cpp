@@ -62,6 +62,8 @@ void TranscriptPanel::sync(const View& view) {
   const auto& ev = view.events();
   for (; rendered_ < ev.size(); ++rendered_) {
     const trace::Event& e = ev[rendered_];
+    if (e.kind == trace::EventKind::ConnectionOpened && e.conn != 0)
+      connections_.emplace_back(e.conn, e.host + "→" + e.peer + ":" + std::to_string(e.port));
     std::string text = writer_.render(e);
     if (text.empty()) continue;
     while (!text.empty() && text.back() == '\n') text.pop_back();
@@ -71,7 +73,8 @@ void TranscriptPanel::sync(const View& view) {
     } else if (e.kind == trace::EventKind::Line) {
       dir = view.client_of(e.conn) == e.host ? Direction::ClientSent : Direction::ServerSent;
     }
-    // The label is the token after the time when the line belongs to a connection or a
+    // Brief form: the label "client→server:port" shortened to the client. The label is the
+    // token after the time when the line belongs to a connection or a
     // datagram (TextWriter's format); host names never contain spaces.
     std::string brief = text;
     const bool labelled = e.conn != 0 || e.kind == trace::EventKind::Datagram ||
@@ -79,8 +82,11 @@ void TranscriptPanel::sync(const View& view) {
                             e.kind == trace::EventKind::ConnectionTimeout) &&
                            !e.peer.empty());
     if (const auto a = text.find(' '); labelled && a != std::string::npos) {
-      if (const auto b = text.find(' ', a + 1); b != std::string::npos)
-        brief = text.substr(0, a) + text.substr(b);
+      if (const auto b = text.find(' ', a + 1); b != std::string::npos) {
+        // Keep the client's name ("alice-laptop"): parallel sessions stay apart.
+        const std::string label = text.substr(a + 1, b - a - 1);
+        brief = text.substr(0, a + 1) + label.substr(0, label.find("→")) + text.substr(b);
+      }
     }
     rows_.push_back(TranscriptRow{rendered_, dir, std::move(text), std::move(brief)});
   }
@@ -92,7 +98,9 @@ std::vector<std::size_t> TranscriptPanel::visible(const View& view) const {
   const auto& ev = view.events();
   for (std::size_t i = 0; i < rows_.size(); ++i) {
     const trace::Event& e = ev[rows_[i].event];
-    if (filter_.empty() || e.host == filter_ || e.peer == filter_) out.push_back(i);
+    if (conn_filter_ != 0 ? e.conn == conn_filter_
+                          : filter_.empty() || e.host == filter_ || e.peer == filter_)
+      out.push_back(i);
   }
   return out;
 }
@@ -100,10 +108,19 @@ std::vector<std::size_t> TranscriptPanel::visible(const View& view) const {
 void TranscriptPanel::draw(View& view) {
   sync(view);
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 14);
-  if (ImGui::BeginCombo("host", filter_.empty() ? "all hosts" : filter_.c_str())) {
-    if (ImGui::Selectable("all hosts", filter_.empty())) filter_.clear();
+  std::string current_filter = filter_.empty() ? "all hosts" : filter_;
+  for (const auto& [id, label] : connections_)
+    if (id == conn_filter_) current_filter = label;
+  if (ImGui::BeginCombo("show", current_filter.c_str())) {
+    if (ImGui::Selectable("all hosts", filter_.empty() && conn_filter_ == 0)) set_host_filter("");
     for (const auto& h : view.spec().hosts)
-      if (ImGui::Selectable(h.name.c_str(), filter_ == h.name)) filter_ = h.name;
+      if (ImGui::Selectable(h.name.c_str(), filter_ == h.name)) set_host_filter(h.name);
+    ImGui::Separator();
+    for (const auto& [id, label] : connections_) {
+      ImGui::PushID(static_cast<int>(id));
+      if (ImGui::Selectable(label.c_str(), conn_filter_ == id)) set_connection_filter(id);
+      ImGui::PopID();
+    }
     ImGui::EndCombo();
   }
   ImGui::SameLine();

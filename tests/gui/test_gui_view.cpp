@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "gui/app_window.hpp"
 #include "gui/canvas.hpp"
 #include "gui/layout.hpp"
 #include "gui/theme.hpp"
@@ -162,6 +163,7 @@ TEST_F(ImGuiHeadless, ClickingATranscriptLineSeeksTheCursor) {
   // The same line as `smtpsim run` prints; the brief form drops the connection label.
   EXPECT_NE(row.text.find("alice-laptop→mail.example.com:587"), std::string::npos);
   EXPECT_EQ(row.brief.find("alice-laptop→mail.example.com:587"), std::string::npos);
+  EXPECT_NE(row.brief.find(" alice-laptop "), std::string::npos);
   EXPECT_LT(row.brief.size(), row.text.size());
   // Filter by host: every visible row involves that host.
   t.set_host_filter("ns.example.org");
@@ -169,6 +171,12 @@ TEST_F(ImGuiHeadless, ClickingATranscriptLineSeeksTheCursor) {
     const auto& e = v.events()[t.rows()[i].event];
     EXPECT_TRUE(e.host == "ns.example.org" || e.peer == "ns.example.org");
   }
+  // Filter by connection: only that connection's lines.
+  const std::uint64_t conn = v.events()[row.event].conn;
+  ASSERT_NE(conn, 0u);
+  t.set_connection_filter(conn);
+  ASSERT_FALSE(t.visible(v).empty());
+  for (std::size_t i : t.visible(v)) EXPECT_EQ(v.events()[t.rows()[i].event].conn, conn);
   // The panel draws in a headless frame.
   ImGui::NewFrame();
   ImGui::Begin("t");
@@ -302,6 +310,41 @@ TEST(GuiLayout, GlyphsFollowRolesAndDevices) {
       EXPECT_EQ(boxes[i].glyph, h.mua->device == "phone" ? Glyph::Phone : Glyph::Laptop);
     else
       EXPECT_EQ(boxes[i].glyph, Glyph::Server);
+  }
+}
+
+}  // namespace
+}  // namespace smtpsim::gui
+
+namespace smtpsim::gui {
+namespace {
+
+TEST_F(ImGuiHeadless, EveryPanelDrawsEveryStateOfEveryScenario) {
+  for (const char* name : kScenarios) {
+    SCOPED_TRACE(name);
+    View v(load(name));
+    Panels p;
+    p.help = true;
+    std::size_t frames = 0;
+    auto frame = [&] {
+      ImGui::NewFrame();
+      draw_frame(v, p);
+      ImGui::Render();
+      ++frames;
+    };
+    frame();
+    while (v.step_forward()) frame();
+    // Then play it back from the start at high speed, as the window does.
+    v.restart();
+    v.set_speed(64);
+    v.play(true);
+    while (v.playing() && frames < 100000) {
+      v.pump(2000);
+      v.tick(1.0 / 30);
+      frame();
+    }
+    EXPECT_EQ(v.cursor(), v.events().size());
+    EXPECT_FALSE(p.canvas.boxes().empty());
   }
 }
 
