@@ -226,7 +226,9 @@ void Canvas::draw(View& view, ImVec2 size) {
   dl->AddRectFilled(origin, add(origin, size), kBackground);
   const float s = scale();
   const float base = ImGui::GetFontSize();
-  const float px = std::clamp(base * s, base * 0.5f, base * 2.2f);
+  // Text grows with the zoom, but four lines must fit in a box above its port badges.
+  const float px = std::min(std::clamp(base * s, base * 0.5f, base * 2.2f),
+                            static_cast<float>(kBoxH) * s / 4.6f);
   const float small = px * 0.8f;
 
   const trace::WorldView& w = view.world();
