@@ -350,3 +350,58 @@ TEST_F(ImGuiHeadless, EveryPanelDrawsEveryStateOfEveryScenario) {
 
 }  // namespace
 }  // namespace smtpsim::gui
+
+namespace smtpsim::gui {
+namespace {
+
+TEST_F(ImGuiHeadless, WheelZoomsAndDraggingTheBackgroundPansAndDraggingAHostMovesIt) {
+  View v(load("same-domain"));
+  Canvas c;
+  ImGuiIO& io = ImGui::GetIO();
+  auto frame = [&] {
+    ImGui::NewFrame();
+    ImGui::SetNextWindowPos(ImVec2(0, 0));
+    ImGui::SetNextWindowSize(ImVec2(1000, 800));
+    ImGui::Begin("canvas", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove);
+    c.draw(v, ImVec2(960, 700));
+    ImGui::End();
+    ImGui::Render();
+    io.MouseWheel = 0;
+  };
+  auto width = [&](std::size_t i) { return c.boxes()[i].max.x - c.boxes()[i].min.x; };
+  io.MousePos = ImVec2(12, 400);  // canvas background, left of every host
+  frame();
+  frame();
+  const float w0 = width(0);
+  const ImVec2 at0 = c.boxes()[1].min;
+  io.MouseWheel = 1;
+  frame();
+  EXPECT_NEAR(width(0), w0 * 1.15f, 0.5f);
+  // The point under the mouse stays put: boxes move away from it.
+  EXPECT_GT(c.boxes()[1].min.x, at0.x);
+  // Drag the background: everything moves by the mouse's travel.
+  const ImVec2 before = c.boxes()[1].min;
+  io.MouseDown[0] = true;
+  frame();
+  io.MousePos = ImVec2(62, 430);
+  frame();
+  io.MouseDown[0] = false;
+  frame();
+  EXPECT_NEAR(c.boxes()[1].min.x - before.x, 50, 0.5f);
+  EXPECT_NEAR(c.boxes()[1].min.y - before.y, 30, 0.5f);
+  // Drag a host: only that host moves.
+  const ScreenBox host = c.boxes()[1], other = c.boxes()[2];
+  io.MousePos = ImVec2((host.min.x + host.max.x) / 2, (host.min.y + host.max.y) / 2);
+  frame();
+  io.MouseDown[0] = true;
+  frame();
+  io.MousePos.y += 40;
+  frame();
+  io.MouseDown[0] = false;
+  frame();
+  EXPECT_NEAR(c.boxes()[1].min.y - host.min.y, 40, 0.5f);
+  EXPECT_NEAR(c.boxes()[2].min.y, other.min.y, 0.01f);
+}
+
+}  // namespace
+}  // namespace smtpsim::gui
