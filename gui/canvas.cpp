@@ -241,22 +241,27 @@ void Canvas::draw(View& view, ImVec2 size) {
 
   // Links: what the scenario wires up (submission, retrieval, DNS) and every pair that has
   // talked so far.
-  std::set<std::pair<std::string, std::string>> links;
+  // (Kept between frames and extended as the cursor moves on; rebuilt when it goes back.)
   auto link = [&](const std::string& a, const std::string& b) {
     if (a.empty() || b.empty() || a == b || !by_name.count(a) || !by_name.count(b)) return;
-    links.insert(a < b ? std::pair{a, b} : std::pair{b, a});
+    links_.insert(a < b ? std::pair{a, b} : std::pair{b, a});
   };
-  for (const auto& h : view.spec().hosts)
-    if (h.mua) {
-      link(h.name, h.mua->submit_to);
-      link(h.name, h.mua->retrieve_from);
-    }
   const auto& ev = view.events();
-  for (std::size_t i = 0; i < view.cursor() && i < ev.size(); ++i)
-    if (ev[i].kind == trace::EventKind::ConnectionOpened ||
-        ev[i].kind == trace::EventKind::Datagram)
-      link(ev[i].host, ev[i].peer);
-  for (const auto& [a, b] : links) {
+  if (view.cursor() < links_scanned_ || links_scanned_ == 0) {
+    links_.clear();
+    links_scanned_ = 0;
+    for (const auto& h : view.spec().hosts)
+      if (h.mua) {
+        link(h.name, h.mua->submit_to);
+        link(h.name, h.mua->retrieve_from);
+      }
+  }
+  for (; links_scanned_ < view.cursor() && links_scanned_ < ev.size(); ++links_scanned_) {
+    const trace::Event& e = ev[links_scanned_];
+    if (e.kind == trace::EventKind::ConnectionOpened || e.kind == trace::EventKind::Datagram)
+      link(e.host, e.peer);
+  }
+  for (const auto& [a, b] : links_) {
     const bool cut = w.links_cut.count(a) || w.links_cut.count(b);
     const ImVec2 pa = centre(a), pb = centre(b);
     if (!cut) {

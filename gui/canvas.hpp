@@ -4,7 +4,9 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <imgui.h>
@@ -55,6 +57,8 @@ class Canvas {
   bool have_layout_ = false;
   std::vector<ScreenBox> boxes_;
   std::vector<ScreenEnvelope> envelopes_;
+  std::set<std::pair<std::string, std::string>> links_;  // host pairs joined by a line
+  std::size_t links_scanned_ = 0;                        // events looked at for links_
 };
 
 // Colour of a protocol's envelopes (SMTP, DNS, POP3, IMAP), shared with the transcript.
