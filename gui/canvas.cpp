@@ -359,7 +359,7 @@ void Canvas::draw(View& view, ImVec2 size) {
 
   // Messages in flight: envelopes (SMTP, POP3, IMAP) and DNS bubbles.
   envelopes_.clear();
-  std::vector<std::string> tips;
+  tips_.clear();
   const float es = std::clamp(s, 0.7f, 1.8f);
   for (const InFlight& f : view.in_flight()) {
     if (!by_name.count(f.from) || !by_name.count(f.to)) continue;
@@ -393,8 +393,8 @@ void Canvas::draw(View& view, ImVec2 size) {
     }
     envelopes_.push_back(ScreenEnvelope{f.event, c});
     if (hovered && ImGui::IsMouseHoveringRect(p0, p1))
-      tips.push_back(e.proto + " " + f.from + " -> " + f.to + (e.tls ? " (TLS)" : "") + ":  " +
-                     e.text);
+      tips_.push_back(e.proto + " " + f.from + " -> " + f.to + (e.tls ? " (TLS)" : "") + ":  " +
+                      e.text);
   }
 
   // Clock and legend.
@@ -421,9 +421,9 @@ void Canvas::draw(View& view, ImVec2 size) {
   }
   dl->PopClipRect();
 
-  if (!tips.empty()) {
+  if (!tips_.empty()) {
     ImGui::BeginTooltip();
-    for (const auto& t : tips) ImGui::TextUnformatted(t.c_str());
+    for (const auto& t : tips_) ImGui::TextUnformatted(t.c_str());
     ImGui::EndTooltip();
   }
 }

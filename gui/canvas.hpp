@@ -34,6 +34,8 @@ class Canvas {
   // Where the last draw() put things (for the screenshot test's layout file and for tests).
   const std::vector<ScreenBox>& boxes() const { return boxes_; }
   const std::vector<ScreenEnvelope>& envelopes() const { return envelopes_; }
+  // The tooltip lines of the envelopes under the mouse in the last draw().
+  const std::vector<std::string>& hovered() const { return tips_; }
   // World -> screen for a canvas at `origin` of `size` (pan and zoom applied).
   void compute_boxes(const View& view, ImVec2 origin, ImVec2 size);
   void reset_view() {
@@ -57,6 +59,7 @@ class Canvas {
   bool have_layout_ = false;
   std::vector<ScreenBox> boxes_;
   std::vector<ScreenEnvelope> envelopes_;
+  std::vector<std::string> tips_;
   std::set<std::pair<std::string, std::string>> links_;  // host pairs joined by a line
   std::size_t links_scanned_ = 0;                        // events looked at for links_
 };

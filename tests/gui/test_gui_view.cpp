@@ -286,6 +286,21 @@ TEST_F(ImGuiHeadless, CanvasDrawsAnEnvelopeForTheLineInFlight) {
   bool found = false;
   for (const auto& e : c.envelopes()) found |= e.event == line;
   EXPECT_TRUE(found);
+  // Hovering the envelope shows the line it carries.
+  for (const auto& e : c.envelopes())
+    if (e.event == line) ImGui::GetIO().MousePos = e.center;
+  for (int i = 0; i < 2; ++i) {
+    ImGui::NewFrame();
+    ImGui::SetNextWindowPos(ImVec2(0, 0));
+    ImGui::SetNextWindowSize(ImVec2(1000, 800));
+    ImGui::Begin("canvas");
+    c.draw(v, ImVec2(960, 700));
+    ImGui::End();
+    ImGui::Render();
+  }
+  ASSERT_FALSE(c.hovered().empty());
+  EXPECT_NE(c.hovered().front().find(v.events()[line].text), std::string::npos)
+      << c.hovered().front();
   // Half-way between the two hosts while stepping.
   const auto& ev = v.events()[line];
   const ScreenBox *from = nullptr, *to = nullptr;
