@@ -4,17 +4,20 @@
 
 PACKAGES := cmake ninja-build pkg-config g++ clang libclang-rt-14-dev \
             libgtest-dev libgmock-dev libbenchmark-dev libfmt-dev nlohmann-json3-dev \
-            libcli11-dev libssl-dev python3 swaks
+            libcli11-dev libssl-dev python3 swaks \
+            libimgui-dev libglfw3-dev libstb-dev libgl-dev libgl1-mesa-dri xvfb xauth \
+            fonts-dejavu-core
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 
-.PHONY: run test deps build-release build-asan build-fuzz bench format clean
+.PHONY: run test deps build-release build-asan build-fuzz bench format clean screenshots
 
-# Until the graphical view exists, `make run` shows the headless demonstration session.
+# The graphical view on the first shipped scenario; without a display the program says how to
+# run headless (exit 2), and the headless demonstration session is shown instead.
 run: deps build-release
-	./build/release/app/smtpsim demo
+	./build/release/app/smtpsim gui || { [ $$? -eq 2 ] && ./build/release/app/smtpsim demo; }
 
 # The optimised program is built too: GCC's -O2 warnings (errors here) differ from -O0's, and
 # `make run` must never be the first to find one.
@@ -45,6 +48,14 @@ build-fuzz:
 	@if command -v clang++ >/dev/null; then \
 	  cmake --preset fuzz && cmake --build --preset fuzz -j $(JOBS); \
 	else echo "clang++ not found: fuzz targets not built"; fi
+
+# README screenshots, made by the program itself in a virtual X display (issue 5).
+screenshots: deps build-release
+	mkdir -p assets
+	xvfb-run -a -s "-screen 0 1600x900x24" ./build/release/app/smtpsim gui cross-domain-relay \
+	  --screenshot assets/cross-domain-relay.png --at 104
+	xvfb-run -a -s "-screen 0 1600x900x24" ./build/release/app/smtpsim gui pop3-vs-imap \
+	  --screenshot assets/pop3-vs-imap.png --at 181
 
 bench: deps build-release
 	cmake --build --preset release -j $(JOBS) --target smtpsim_bench

@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "app/demo.hpp"
+#include "app/gui_cmd.hpp"
 #include "app/imapd_stdio.hpp"
 #include "app/run_cmd.hpp"
 #include "app/smtpd_stdio.hpp"
@@ -104,7 +105,24 @@ int run_cli(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}));
   run_cmd->add_option("-o,--output", run.output, "Write to FILE instead of standard output");
 
+  GuiOptions gui;
+  auto* gui_cmd = app.add_subcommand(
+      "gui", "Open the graphical view on a lesson or scenario (default: the first shipped one)");
+  gui_cmd->add_option("scenario", gui.scenario, "Scenario file, or the name of a shipped one");
+  gui_cmd->add_flag("--presenter", gui.presenter, "Large fonts and full screen for a projector");
+  auto* shot = gui_cmd->add_option("--screenshot", gui.screenshot,
+                                   "Render in a real window, write a PNG of it to FILE, exit");
+  gui_cmd->add_option("--at", gui.at, "With --screenshot: the step (events applied) to show")
+      ->needs(shot);
+  gui_cmd
+      ->add_option("--layout-json", gui.layout_json,
+                   "With --screenshot: write the host boxes and envelopes (pixels) as JSON")
+      ->needs(shot);
+  gui_cmd->add_option("--seed", gui.seed, "Seed for every random choice (default: the scenario's)");
+
   CLI11_PARSE(app, argc, argv);
+
+  if (app.got_subcommand(gui_cmd)) return run_gui_command(gui, stderr);
 
   if (app.got_subcommand(run_cmd)) return run_scenario_command(run, stdout, stderr);
 
@@ -124,10 +142,8 @@ int run_cli(int argc, char** argv) {
     std::fputs(demo_transcript().c_str(), stdout);
     return 0;
   }
-  std::fprintf(stderr,
-               "smtpsim: the graphical view is not built yet. Try 'smtpsim demo' for a headless "
-               "session, or 'smtpsim smtpd --stdio' to type SMTP yourself.\n");
-  return 2;
+  // No subcommand: the graphical view on the first shipped scenario.
+  return run_gui_command(GuiOptions{}, stderr);
 }
 
 }  // namespace smtpsim::app

@@ -1,0 +1,29 @@
+// `smtpsim gui [LESSON|SCENARIO] [--presenter] [--screenshot PNG [--at STEP]]` and the bare
+// `smtpsim`: open the view on a scenario (a bare name is looked up among the shipped ones;
+// none given: the first shipped scenario, alphabetically). Without a display it says, in one
+// sentence, how to run headless, and exits 2.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <string>
+
+namespace smtpsim::app {
+
+struct GuiOptions {
+  std::string scenario;  // empty: the first shipped scenario
+  bool presenter = false;
+  std::string screenshot;
+  std::optional<std::size_t> at;
+  std::string layout_json;  // with --screenshot: host boxes and envelopes in pixels
+  std::optional<std::uint64_t> seed;
+};
+
+// The first shipped scenario in alphabetical order ("" when there is none).
+std::string first_shipped_scenario();
+
+int run_gui_command(const GuiOptions& o, std::FILE* err);
+
+}  // namespace smtpsim::app

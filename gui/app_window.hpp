@@ -1,0 +1,44 @@
+// The window shell: GLFW + OpenGL 3 + Dear ImGui, DPI scale, fonts, theme, full screen,
+// help overlay, and the screenshot mode used by tests and `make screenshots`. It lays the
+// panels out (canvas, transcript, timeline) around one View and never touches the model
+// except through the View's controls.
+#pragma once
+
+#include <cstddef>
+#include <cstdio>
+#include <optional>
+#include <string>
+
+#include "gui/canvas.hpp"
+#include "gui/timeline.hpp"
+#include "gui/transcript.hpp"
+#include "gui/view.hpp"
+
+namespace smtpsim::gui {
+
+struct WindowOptions {
+  bool presenter = false;          // larger fonts, full screen
+  std::string screenshot;          // write a PNG of the window and exit
+  std::optional<std::size_t> at;   // screenshot: cursor (number of events applied)
+  std::string layout_json;         // screenshot: write host boxes and envelopes (pixels)
+  int width = 1600, height = 900;  // initial window size (screen coordinates)
+};
+
+// The panels around one View, and one frame of them filling the main viewport (between
+// ImGui::NewFrame and ImGui::Render; needs no window, so tests draw it headless).
+struct Panels {
+  Canvas canvas;
+  Timeline timeline;
+  TranscriptPanel transcript;
+  bool help = false;  // the shortcuts overlay (F1)
+};
+void draw_frame(View& view, Panels& panels);
+
+// Exit status of run_window when no window could be opened (no display).
+inline constexpr int kNoDisplay = 2;
+
+// Runs until the window is closed (or the screenshot is written). Errors go to `err` as
+// one sentence; returns 0, 1 (error) or kNoDisplay.
+int run_window(View& view, const WindowOptions& options, std::FILE* err);
+
+}  // namespace smtpsim::gui

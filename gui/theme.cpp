@@ -1,0 +1,50 @@
+// Theme and fonts.
+#include "gui/theme.hpp"
+
+#include <imgui.h>
+
+#include <filesystem>
+
+namespace smtpsim::gui {
+
+void apply_theme(float dpi, bool presenter) {
+  ImGui::StyleColorsDark();
+  ImGuiStyle& s = ImGui::GetStyle();
+  s.WindowRounding = 4;
+  s.FrameRounding = 4;
+  s.FramePadding = ImVec2(8, 5);
+  s.ItemSpacing = ImVec2(10, 6);
+  ImVec4* c = s.Colors;
+  c[ImGuiCol_WindowBg] = ImVec4(0.06f, 0.07f, 0.09f, 1);
+  c[ImGuiCol_ChildBg] = ImVec4(0.08f, 0.09f, 0.12f, 1);
+  c[ImGuiCol_Text] = ImVec4(0.96f, 0.97f, 1.0f, 1);
+  c[ImGuiCol_TextDisabled] = ImVec4(0.62f, 0.66f, 0.74f, 1);
+  c[ImGuiCol_Button] = ImVec4(0.20f, 0.32f, 0.56f, 1);
+  c[ImGuiCol_ButtonHovered] = ImVec4(0.28f, 0.44f, 0.76f, 1);
+  c[ImGuiCol_ButtonActive] = ImVec4(0.34f, 0.52f, 0.90f, 1);
+  c[ImGuiCol_Header] = ImVec4(0.24f, 0.36f, 0.62f, 1);
+  c[ImGuiCol_HeaderHovered] = ImVec4(0.30f, 0.44f, 0.74f, 1);
+  c[ImGuiCol_Border] = ImVec4(0.35f, 0.40f, 0.50f, 1);
+  s.ScaleAllSizes(dpi * (presenter ? 1.3f : 1.f));
+}
+
+bool load_fonts(float dpi, bool presenter) {
+  ImGuiIO& io = ImGui::GetIO();
+  io.Fonts->Clear();
+  const float px = (presenter ? 26.f : 19.f) * dpi;
+  // Latin, Latin-1, arrows (the transcript's "→"), box drawing.
+  static const ImWchar ranges[] = {0x0020, 0x00FF, 0x2190, 0x21FF, 0x2500, 0x257F, 0};
+  const char* const candidates[] = {"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"};
+  for (const char* path : candidates) {
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec) &&
+        io.Fonts->AddFontFromFileTTF(path, px, nullptr, ranges) != nullptr)
+      return true;
+  }
+  ImFontConfig cfg;
+  cfg.SizePixels = px;
+  io.Fonts->AddFontDefault(&cfg);
+  return false;
+}
+
+}  // namespace smtpsim::gui
