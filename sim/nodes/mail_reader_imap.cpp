@@ -283,8 +283,8 @@ void MailReader::Imap::rebuild() {
                                "there){}",
                                r_.describe(m), m.seen ? ", already read" : ""));
     } else if (old->seen != m.seen) {
-      r_.note(fmt::format("{} now shows as {}: the server's \\Seen flag changed",
-                          r_.describe(m), m.seen ? "read" : "unread"));
+      r_.note(fmt::format("{} now shows as {}: the server's \\Seen flag changed", r_.describe(m),
+                          m.seen ? "read" : "unread"));
     }
   }
   r_.inbox_ = std::move(next);

@@ -36,8 +36,8 @@ enum class EventKind : std::uint8_t {
   DsnSent,      // a DSN was queued back to the sender
   DelayWarned,  // a "delayed" DSN was sent
   Dropped,      // bounce that cannot be returned (null sender): logged, never bounced
-  Retrieved,  // a reader's device got a message (POP3 download, IMAP listing): host = the
-              // device, detail = its UIDL id or UID; "body" = an IMAP body fetched later
+  Retrieved,    // a reader's device got a message (POP3 download, IMAP listing): host = the
+                // device, detail = its UIDL id or UID; "body" = an IMAP body fetched later
   // Mail store events: host = the MDA, address = the user, detail = the folder, uid/flags set.
   // (Delivered also carries uid, and detail = the user whose INBOX received it.)
   FlagsChanged,  // a stored message's flags changed (IMAP STORE, POP3 RETR marks \Seen)

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "sim/proto/pop3/server_session.hpp"
+#include "tests/fuzz/fuzz_script.hpp"
 
 namespace pop3 = smtpsim::pop3;
 namespace se = smtpsim::pop3::server_event;
@@ -58,30 +59,10 @@ enum class Action : std::uint8_t {
   Steal = 7,        // another session expunges the first message of alice's INBOX
 };
 
-struct Step {
-  Action action;
-  std::string bytes;
-};
+using Step = smtpsim::fuzz::Step<Action>;
 
 std::vector<Step> split_input(const std::uint8_t* data, std::size_t size) {
-  std::vector<Step> steps;
-  std::string cur;
-  for (std::size_t i = 0; i < size; ++i) {
-    if (data[i] != 0xFF) {
-      cur.push_back(static_cast<char>(data[i]));
-      continue;
-    }
-    if (i + 1 == size) break;
-    const auto a = static_cast<Action>(data[++i] % 8);
-    if (a == Action::LiteralFF) {
-      cur.push_back(static_cast<char>(0xFF));
-      continue;
-    }
-    steps.push_back({a, std::move(cur)});
-    cur.clear();
-  }
-  steps.push_back({Action::Segment, std::move(cur)});
-  return steps;
+  return smtpsim::fuzz::split_input<Action, 8>(data, size);
 }
 
 pop3::ServerConfig make_config(std::uint8_t a) {

@@ -28,6 +28,7 @@
 
 #include "sim/proto/smtp/client_session.hpp"
 #include "sim/proto/smtp/sasl.hpp"
+#include "tests/fuzz/fuzz_script.hpp"
 
 namespace smtp = smtpsim::smtp;
 namespace ce = smtpsim::smtp::client_event;
@@ -77,30 +78,10 @@ enum class Action : std::uint8_t {
   Segment7 = 7,
 };
 
-struct Step {
-  Action action;
-  std::string bytes;
-};
+using Step = smtpsim::fuzz::Step<Action>;
 
 std::vector<Step> split_input(const std::uint8_t* data, std::size_t size) {
-  std::vector<Step> steps;
-  std::string cur;
-  for (std::size_t i = 0; i < size; ++i) {
-    if (data[i] != 0xFF) {
-      cur.push_back(static_cast<char>(data[i]));
-      continue;
-    }
-    if (i + 1 == size) break;
-    const auto a = static_cast<Action>(data[++i] % 8);
-    if (a == Action::LiteralFF) {
-      cur.push_back(static_cast<char>(0xFF));
-      continue;
-    }
-    steps.push_back({a, std::move(cur)});
-    cur.clear();
-  }
-  steps.push_back({Action::Segment, std::move(cur)});
-  return steps;
+  return smtpsim::fuzz::split_input<Action, 8>(data, size);
 }
 
 const char* const kUser = "alice";
