@@ -4,6 +4,7 @@
 // Command handlers live in server_commands.cpp and server_messages.cpp; the table of states
 // and transitions in server_tables.cpp.
 #include "sim/proto/imap/server_session.hpp"
+#include "sim/proto/smtp/input_buffer.hpp"
 
 #include <fmt/format.h>
 
@@ -124,14 +125,7 @@ void ServerSession::receive(std::string_view bytes) {
   // After STARTTLS, plaintext that arrives before the handshake is an injection attempt
   // (CVE-2011-0411): it is dropped, never executed inside the TLS session.
   if (closed_ || start_tls_pending_) return;
-  if (in_pos_ > 0 && in_pos_ == in_.size()) {
-    in_.clear();
-    in_pos_ = 0;
-  } else if (in_pos_ > 65536) {
-    in_.erase(0, in_pos_);
-    in_pos_ = 0;
-  }
-  in_.append(bytes);
+  proto::append_input(in_, in_pos_, bytes);
 }
 
 void ServerSession::receive_eof() {

@@ -2,6 +2,7 @@
 // and the one state-change function. Command handlers are in server_commands.cpp, the state
 // table in server_tables.cpp. Input is hostile (see the header); the store is trusted data.
 #include "sim/proto/pop3/server_session.hpp"
+#include "sim/proto/smtp/input_buffer.hpp"
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -108,14 +109,7 @@ void ServerSession::receive(std::string_view bytes) {
   // Between "+OK Begin TLS negotiation" and tls_established() the bytes are the TLS
   // handshake's, not commands: nothing here may be executed (RFC 2595 §4).
   if (start_tls_pending_) return;
-  if (in_pos_ > 0 && in_pos_ == in_.size()) {
-    in_.clear();
-    in_pos_ = 0;
-  } else if (in_pos_ > 65536) {
-    in_.erase(0, in_pos_);
-    in_pos_ = 0;
-  }
-  in_.append(bytes);
+  proto::append_input(in_, in_pos_, bytes);
 }
 
 void ServerSession::receive_eof() {

@@ -2,6 +2,7 @@
 // of the owner, replies, and the one state-change function. Command handlers live in
 // server_commands.cpp, the tables in server_tables.cpp.
 #include "sim/proto/smtp/server_session.hpp"
+#include "sim/proto/smtp/input_buffer.hpp"
 
 #include <fmt/format.h>
 
@@ -120,14 +121,7 @@ void ServerSession::receive(std::string_view bytes) {
   // Talking before the greeting (a spambot tell): the greeting has not been sent or not
   // yet taken by the driver when the client's first bytes arrive.
   if (cfg_.enforce_sync && !greeting_taken_ && !bytes.empty()) spoke_early_ = true;
-  if (in_pos_ > 0 && in_pos_ == in_.size()) {
-    in_.clear();
-    in_pos_ = 0;
-  } else if (in_pos_ > 65536) {
-    in_.erase(0, in_pos_);
-    in_pos_ = 0;
-  }
-  in_.append(bytes);
+  proto::append_input(in_, in_pos_, bytes);
 }
 
 void ServerSession::receive_eof() {
