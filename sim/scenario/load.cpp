@@ -33,10 +33,10 @@ namespace {
 using namespace fields;
 
 constexpr std::array<std::string_view, 5> kRoles = {"MUA", "MSA", "MTA", "DNS", "MDA"};
-constexpr std::array<std::string_view, 17> kActions = {
+constexpr std::array<std::string_view, 18> kActions = {
     "send",         "fetch",        "read",        "delete",        "host_down", "host_up",
     "service_down", "service_up",   "link_cut",    "link_restored", "latency",   "dns_add",
-    "dns_remove",   "dns_servfail", "dns_recover", "mailbox_full",  "note"};
+    "dns_remove",   "dns_servfail", "dns_recover", "mailbox_full",  "note",      "telnet"};
 
 // ---- the parts -------------------------------------------------------------------------
 
@@ -412,9 +412,10 @@ void Parser::mua(const J& v, const std::string& ptr, HostSpec& h) {
 
 void Parser::action(const J& v, const std::string& ptr) {
   object(v, ptr);
-  static constexpr std::array<std::string_view, 17> kAll = {
-      "at",   "action",  "host",   "port",    "to",   "cc",   "bcc",     "subject", "body",
-      "from", "latency", "record", "mailbox", "full", "text", "comment", "message"};
+  static constexpr std::array<std::string_view, 19> kAll = {
+      "at",      "action",  "host",    "port",    "to",     "cc",      "bcc",
+      "subject", "body",    "from",    "latency", "record", "mailbox", "full",
+      "text",    "comment", "message", "server",  "lines"};
   const auto kp = child(ptr, "action");
   const auto kind = string(need(v, ptr, "action", fmt::format("one of {}", join(kActions))), kp);
   if (std::find(kActions.begin(), kActions.end(), kind) == kActions.end()) {
@@ -439,6 +440,8 @@ void Parser::action(const J& v, const std::string& ptr) {
     takes.push_back("text");
   else if (kind == "read" || kind == "delete")
     takes.insert(takes.end(), {"host", "message"});
+  else if (kind == "telnet")
+    takes.insert(takes.end(), {"host", "server", "port", "lines"});
   else
     takes.push_back("host");
   for (const auto& [key, f] : v.items()) {
@@ -499,6 +502,12 @@ void Parser::action(const J& v, const std::string& ptr) {
       a.full = boolean(f, p);
     } else if (key == "text") {
       a.text = nonempty(f, p);
+    } else if (key == "server") {
+      a.server = nonempty(f, p);
+    } else if (key == "lines") {
+      array(f, p);
+      for (std::size_t i = 0; i < f.size(); ++i) a.lines.push_back(string(f[i], child(p, i)));
+      if (a.lines.empty()) throw Fail{p, "expected at least one line to type"};
     }
   }
   need(v, ptr, "at", "when it happens, e.g. \"10s\"");
@@ -514,6 +523,11 @@ void Parser::action(const J& v, const std::string& ptr) {
   if (kind == "mailbox_full") need(v, ptr, "mailbox", "the address whose mailbox fills up");
   if (kind == "read" || kind == "delete")
     need(v, ptr, "message", "which message: its position (1 = the oldest) or part of its subject");
+  if (kind == "telnet") {
+    need(v, ptr, "server", "the host whose SMTP service is typed to");
+    need(v, ptr, "lines", "the lines the person types, e.g. [\"EHLO me\", \"QUIT\"]");
+    if (a.port == 0) a.port = 25;
+  }
   if (kind == "dns_remove") a.record->ttl = 0;
   spec.script.push_back(std::move(a));
   action_ptrs.push_back(ptr);
@@ -617,6 +631,22 @@ void Parser::cross_checks() {
                                      "which needs a host with the DNS role to look up MX records",
                                      addr, s->name)};
       }
+    }
+    if (a.kind == "telnet") {
+      const auto sp = child(ptr, "server");
+      const HostSpec* s = find_host(a.server);
+      if (!s) throw Fail{sp, fmt::format("host \"{}\" does not exist", a.server)};
+      a.server = s->name;
+      const bool smtp =
+          (a.port == 25 && has_role(*s, "MTA")) || (a.port == 587 && has_role(*s, "MSA"));
+      if (!smtp)
+        throw Fail{child(ptr, "port"),
+                   a.port == 465
+                       ? std::string("port 465 starts with TLS, which nobody can type by hand; "
+                                     "use 587 (STARTTLS) or 25")
+                       : fmt::format("host \"{}\" has no SMTP service on port {} (an MTA "
+                                     "listens on 25, an MSA on 587)",
+                                     s->name, a.port)};
     }
     if ((a.kind == "service_down" || a.kind == "service_up")) {
       const auto ports = ports_of(*h);
