@@ -356,9 +356,9 @@ void Parser::host(const J& v, const std::string& ptr) {
 
 void Parser::mua(const J& v, const std::string& ptr, HostSpec& h) {
   object(v, ptr);
-  static constexpr std::array<std::string_view, 10> kKeys = {
-      "address",  "user",          "password",      "submit_to",      "port",
-      "protocol", "retrieve_from", "retrieve_port", "keep_on_server", "device"};
+  static constexpr std::array<std::string_view, 11> kKeys = {
+      "address",       "user",          "password",       "submit_to", "port", "protocol",
+      "retrieve_from", "retrieve_port", "keep_on_server", "device",    "hello"};
   check_keys(v, ptr, kKeys);
   MuaSettings m;
   bool has_user = false;
@@ -389,6 +389,11 @@ void Parser::mua(const J& v, const std::string& ptr, HostSpec& h) {
       m.retrieve_port = static_cast<int>(integer(f, p, 1, 65535));
     } else if (key == "keep_on_server") {
       m.keep_on_server = boolean(f, p);
+    } else if (key == "hello") {
+      const auto hello = nonempty(f, p);
+      if (hello != "EHLO" && hello != "HELO")
+        throw Fail{p, fmt::format("unknown greeting \"{}\" (EHLO or HELO)", hello)};
+      m.ehlo = hello == "EHLO";
     } else if (key == "device") {
       m.device = lower(nonempty(f, p));
       if (m.device != "laptop" && m.device != "phone")
