@@ -100,4 +100,13 @@ void Mua::flush_outbox() {
   raw->start();
 }
 
+void Mua::type(std::vector<std::string> lines) {
+  const std::uint64_t key = ++next_conn_;
+  auto session = std::make_unique<TypedSession>(
+      world_.net, host_, cfg_.msa, cfg_.port, std::move(lines), [this, key] { typed_.erase(key); });
+  TypedSession* raw = session.get();
+  typed_[key] = std::move(session);
+  raw->start();
+}
+
 }  // namespace smtpsim::nodes

@@ -16,6 +16,7 @@
 
 #include "sim/nodes/mail_reader.hpp"
 #include "sim/nodes/smtp_endpoints.hpp"
+#include "sim/nodes/typed_session.hpp"
 #include "sim/nodes/world.hpp"
 
 namespace smtpsim::nodes {
@@ -46,6 +47,8 @@ class Mua {
   std::size_t failed() const { return failed_; }
   MailReader* reader() { return reader_.get(); }
   void flush_outbox();  // one connection for every message waiting
+  // The user types SMTP by hand to the submission host and port (typed_session.hpp).
+  void type(std::vector<std::string> lines);
   const MailReader* reader() const { return reader_.get(); }
 
  private:
@@ -55,6 +58,7 @@ class Mua {
   std::map<std::uint64_t, std::unique_ptr<SmtpClientConn>> conns_;
   std::uint64_t next_ = 0, next_conn_ = 0;
   std::vector<smtp::OutgoingMessage> outbox_;
+  std::map<std::uint64_t, std::unique_ptr<TypedSession>> typed_;
   std::size_t sent_ = 0, failed_ = 0;
   std::unique_ptr<MailReader> reader_;
 };

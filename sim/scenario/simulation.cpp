@@ -176,6 +176,10 @@ void Simulation::apply(const Action& a) {
     nodes::Mua* m = mua(a.host);
     if (!m) throw std::invalid_argument(fmt::format("{} is not a MUA", a.host));
     m->send(nodes::Draft{a.to, a.cc, a.bcc, a.subject, a.body, a.from});
+  } else if (a.kind == "type") {
+    nodes::Mua* m = mua(a.host);
+    if (!m) throw std::invalid_argument(fmt::format("{} is not a MUA", a.host));
+    m->type(a.lines);
   } else if (a.kind == "fetch" || a.kind == "read" || a.kind == "delete") {
     nodes::Mua* m = mua(a.host);
     if (!m || !m->reader())
