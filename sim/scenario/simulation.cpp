@@ -103,6 +103,7 @@ Simulation::Simulation(const Spec& spec, trace::Sink& sink, std::optional<std::u
     cfg.password = h.mua->password;
     cfg.msa = host_or_throw(h.mua->submit_to);
     cfg.port = static_cast<std::uint16_t>(h.mua->port);
+    cfg.ehlo = h.mua->ehlo;
     if (!h.mua->retrieve_from.empty()) {
       nodes::ReaderConfig rc;
       rc.server = host_or_throw(h.mua->retrieve_from);

@@ -40,6 +40,7 @@ struct MuaSettings {
   int retrieve_port = 0;          // 0: 143 (IMAP) or 110 (POP3); 993/995 = implicit TLS
   bool keep_on_server = true;     // POP3: leave on server (true) or download and delete
   std::string device = "laptop";  // "laptop" or "phone": how the GUI draws it
+  bool ehlo = true;               // false: greet with HELO (RFC 5321 §4.1.1.1), no extensions
 };
 
 struct HostSpec {
