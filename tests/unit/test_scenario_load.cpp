@@ -680,7 +680,7 @@ const Case kCases[] = {
      "t.json: /script/0/action: unknown action \"sned\" (did you mean \"send\"? one of send, "
      "fetch, read, delete, host_down, host_up, service_down, service_up, link_cut, "
      "link_restored, latency, dns_add, dns_remove, dns_servfail, dns_recover, mailbox_full, "
-     "note)"},
+     "note, type)"},
     {"ActionUnknownKind", [](J& j) { action0(j)["action"] = "explode"; },
      "t.json: /script/0/action: unknown action \"explode\" (one of send, fetch, read, "
      "delete, host_down, host_up, service_down, service_up, link_cut, link_restored, latency, "
