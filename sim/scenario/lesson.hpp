@@ -61,7 +61,8 @@ struct Question {
   std::vector<std::string> choices;  // empty: the answer is typed (a number or a word)
   std::string answer;                // one of choices, or the typed answer
   std::string explain;               // shown after answering, right or wrong
-  // The answer checked against the simulation: the first event after the step's place that
+  // The answer checked against the simulation: the first event at index >= StepPlace::at
+  // (after the awaited event, so "what comes next?" works) that
   // matches `verify` must have `field` ("code", "host", "peer", "text", "address", "port",
   // "proto") equal to `answer` (for "text": start with it; for "code" and "port": the number
   // the answer starts with, so a choice may read "354 go ahead"). A question without verify
@@ -84,7 +85,10 @@ struct Checkpoint {
   EventPattern pattern;
   enum class Mode { Exists, Absent, Count } mode = Mode::Exists;
   int count = 0;  // Mode::Count: exactly this many matching events in the whole run
-  // Exists: a matching event at or after the step's place. Absent, Count: the whole run.
+  // Exists: a matching event at or after the step's place (StepPlace::matched when the step
+  // waited for an event, so the awaited event itself counts; else StepPlace::at).
+  // Absent, Count: the whole run. JSON: {"says", "event"} / {"says", "event", "count"} /
+  // {"says", "absent"} (lessons/README.md).
 };
 
 struct Step {
