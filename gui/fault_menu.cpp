@@ -108,12 +108,17 @@ std::string record_label(const scenario::DnsRecord& r) {
   return s;
 }
 
+bool begin_menu(const char* label, bool enabled, const std::string& forced) {
+  if (enabled && forced == label && !ImGui::IsPopupOpen(label)) ImGui::OpenPopup(label);
+  return ImGui::BeginMenu(label, enabled);
+}
+
 std::optional<scenario::Action> FaultMenu::draw_menu(View& view) {
   std::optional<scenario::Action> chosen;
   const scenario::Spec& spec = view.spec();
   const trace::WorldView& w = view.world();
 
-  if (ImGui::BeginMenu("Take a host down / up")) {
+  if (begin_menu("Take a host down / up", true, forced)) {
     for (const auto& h : spec.hosts) {
       const bool down = w.hosts_down.count(h.name) > 0;
       const std::string label = fmt::format("{}  ({})", h.name, down ? "down: bring up" : "up");
@@ -122,11 +127,11 @@ std::optional<scenario::Action> FaultMenu::draw_menu(View& view) {
     }
     ImGui::EndMenu();
   }
-  if (ImGui::BeginMenu("Stop / start a service")) {
+  if (begin_menu("Stop / start a service", true, forced)) {
     for (const auto& h : spec.hosts) {
       const auto ports = service_ports(h);
       if (ports.empty()) continue;
-      if (ImGui::BeginMenu(h.name.c_str())) {
+      if (begin_menu(h.name.c_str(), true, forced)) {
         for (int port : ports) {
           const bool down = w.services_down.count({h.name, static_cast<std::uint16_t>(port)}) > 0;
           const std::string label = fmt::format("port {} {}  ({})", port, service_name(port),
@@ -141,7 +146,7 @@ std::optional<scenario::Action> FaultMenu::draw_menu(View& view) {
     }
     ImGui::EndMenu();
   }
-  if (ImGui::BeginMenu("Cut / restore a link")) {
+  if (begin_menu("Cut / restore a link", true, forced)) {
     for (const auto& h : spec.hosts) {
       const bool cut = w.links_cut.count(h.name) > 0;
       const std::string label =
@@ -160,7 +165,7 @@ std::optional<scenario::Action> FaultMenu::draw_menu(View& view) {
   const bool have_dns = std::any_of(spec.hosts.begin(), spec.hosts.end(),
                                     [](const auto& h) { return has_role(h, "DNS"); });
   if (ImGui::MenuItem("Add a DNS record...", nullptr, false, have_dns)) open_dns_add();
-  if (ImGui::BeginMenu("Remove a DNS record", have_dns)) {
+  if (begin_menu("Remove a DNS record", have_dns, forced)) {
     const auto records = records_at(spec, view.display_time());
     if (records.empty()) ImGui::TextDisabled("no records left");
     for (std::size_t i = 0; i < records.size(); ++i) {
@@ -185,7 +190,7 @@ std::optional<scenario::Action> FaultMenu::draw_menu(View& view) {
   }
   ImGui::Separator();
   const auto boxes = mailboxes_at(spec, view.display_time());
-  if (ImGui::BeginMenu("Fill / empty a mailbox", !boxes.empty())) {
+  if (begin_menu("Fill / empty a mailbox", !boxes.empty(), forced)) {
     for (const auto& m : boxes) {
       const std::string label =
           fmt::format("{} on {}  ({})", m.address, m.host, m.full ? "full: empty it" : "has room");

@@ -31,8 +31,14 @@ std::vector<MailboxChoice> mailboxes_at(const scenario::Spec& spec, std::int64_t
 // "MX example.com 10 mail.example.com" (how menus and messages name a record).
 std::string record_label(const scenario::DnsRecord& r);
 
+// ImGui::BeginMenu, but opened without a click when `forced` names it (screenshot mode
+// shows a menu dropped down: "menu:Faults/Stop / start a service").
+bool begin_menu(const char* label, bool enabled, const std::string& forced);
+
 class FaultMenu {
  public:
+  std::string forced;  // a submenu to show open (screenshot mode), "" = none
+
   // The items of the "Faults" menu (call between BeginMenu and EndMenu). Returns the action
   // chosen this frame, if any; the dialogs' actions come from draw_dialogs().
   std::optional<scenario::Action> draw_menu(View& view);

@@ -213,6 +213,8 @@ bool MenuBar::open_dialog(const std::string& name, View& view) {
     start_path_job(PathJob::Save, view);
   else if (name == "screenshot")
     start_path_job(PathJob::Screenshot, view);
+  else if (name.starts_with("menu:"))
+    forced_menu_ = name.substr(5);
   else
     return false;
   return true;
@@ -224,7 +226,8 @@ void MenuBar::draw_file_menu(View& view) {
     const bool any = std::any_of(shipped_->begin(), shipped_->end(),
                                  [&](const auto& e) { return e.lesson == lessons; });
     if (lessons && !any) continue;  // no lessons shipped yet
-    if (ImGui::BeginMenu(lessons ? "Open a lesson" : "Open a scenario", any)) {
+    const std::string forced = forced_menu_.starts_with("File/") ? forced_menu_.substr(5) : "";
+    if (begin_menu(lessons ? "Open a lesson" : "Open a scenario", any, forced)) {
       for (const auto& e : *shipped_) {
         if (e.lesson != lessons) continue;
         const bool current = e.name == view.spec().name;
@@ -255,20 +258,25 @@ void MenuBar::draw_hand_menu(View& view) {
 
 void MenuBar::draw(View& view) {
   if (!ImGui::BeginMenuBar()) return;
-  if (ImGui::BeginMenu("File")) {
+  // Screenshot mode: "menu:Faults/Remove a DNS record" shows that menu dropped down.
+  const std::string top = forced_menu_.substr(0, forced_menu_.find('/'));
+  const std::string sub =
+      forced_menu_.find('/') == std::string::npos ? "" : forced_menu_.substr(top.size() + 1);
+  faults_.forced = top == "Faults" ? sub : "";
+  if (begin_menu("File", true, top)) {
     draw_file_menu(view);
     ImGui::EndMenu();
   }
-  if (ImGui::BeginMenu("Faults")) {
+  if (begin_menu("Faults", true, top)) {
     if (auto a = faults_.draw_menu(view)) apply(view, std::move(*a));
     ImGui::EndMenu();
   }
-  if (ImGui::BeginMenu("Mail")) {
+  if (begin_menu("Mail", true, top)) {
     if (auto a = compose_.draw_menu(view)) apply(view, std::move(*a));
     ImGui::EndMenu();
   }
   const std::string hand = fmt::format("Done by hand ({})###hand", view.hand_actions().size());
-  if (ImGui::BeginMenu(hand.c_str())) {
+  if (begin_menu(hand.c_str(), true, top == "hand" ? hand : "")) {
     draw_hand_menu(view);
     ImGui::EndMenu();
   }

@@ -64,7 +64,8 @@ class MenuBar {
   bool status_is_error() const { return status_error_; }
 
   // Screenshot mode and tests: open a dialog by name (compose, read, latency, dns-add, open,
-  // export-text, export-json, save, screenshot). False for an unknown name.
+  // export-text, export-json, save, screenshot), or show a menu dropped down ("menu:File",
+  // "menu:Faults/Take a host down / up", "menu:Mail", "menu:hand"). False for an unknown name.
   bool open_dialog(const std::string& name, View& view);
   FaultMenu& faults() { return faults_; }
   ComposeDialog& compose() { return compose_; }
@@ -85,6 +86,7 @@ class MenuBar {
   bool status_error_ = false;
   PathJob job_ = PathJob::None;
   std::string path_;
+  std::string forced_menu_;
   FaultMenu faults_;
   ComposeDialog compose_;
 };

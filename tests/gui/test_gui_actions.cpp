@@ -327,7 +327,8 @@ TEST_F(MenuHeadless, EveryDialogDrawsOpenOnEveryScenario) {
     Panels p;
     p.menu = MenuBar(kData);
     for (const char* d : {"compose", "read", "latency", "dns-add", "open", "export-text",
-                          "export-json", "save", "screenshot"}) {
+                          "export-json", "save", "screenshot", "menu:File/Open a scenario",
+                          "menu:Faults/Take a host down / up", "menu:Mail", "menu:hand"}) {
       EXPECT_TRUE(p.menu.open_dialog(d, v)) << d;
       frame(v, p);
       v.step_forward();
