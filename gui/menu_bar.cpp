@@ -249,7 +249,7 @@ void MenuBar::draw_file_menu(View& view) {
 
 void MenuBar::draw_hand_menu(View& view) {
   const auto& done = view.hand_actions();
-  if (ImGui::MenuItem("Undo last", nullptr, false, !done.empty())) undo(view);
+  if (ImGui::MenuItem("Undo last", "Ctrl+Z", false, !done.empty())) undo(view);
   ImGui::Separator();
   if (done.empty()) ImGui::TextDisabled("Faults and mail done from the menus are listed here.");
   for (std::size_t i = 0; i < done.size(); ++i)
@@ -257,6 +257,10 @@ void MenuBar::draw_hand_menu(View& view) {
 }
 
 void MenuBar::draw(View& view) {
+  const ImGuiIO& io = ImGui::GetIO();
+  if (io.KeyCtrl && !io.WantTextInput && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Z)) &&
+      !view.hand_actions().empty())
+    undo(view);
   if (!ImGui::BeginMenuBar()) return;
   // Screenshot mode: "menu:Faults/Remove a DNS record" shows that menu dropped down.
   const std::string top = forced_menu_.substr(0, forced_menu_.find('/'));
