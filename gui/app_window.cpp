@@ -51,6 +51,7 @@ void draw_help() {
       {"Home", "restart from the beginning"},
       {"F11", "full screen on / off"},
       {"F1", "this help"},
+      {"F2", "SMTP console: type to a server yourself"},
       {"Mouse wheel", "zoom the network"},
       {"Drag", "move a host, or pan the background"},
       {"Click a transcript line", "go to that moment"},
@@ -94,6 +95,7 @@ void draw_frame(View& view, Panels& p) {
   ImGui::EndChild();
   p.timeline.draw(view);
   ImGui::End();
+  p.console.draw();
   if (p.help) draw_help();
 }
 
@@ -176,10 +178,11 @@ int run_window(View& view, const WindowOptions& o, std::FILE* err) {
   io.IniFilename = nullptr;
   apply_theme(dpi, o.presenter);
   load_fonts(dpi, o.presenter);
+  Panels panels;
+  panels.console.mono = ConsolePanel::load_font((o.presenter ? 26.f : 19.f) * dpi);
   ImGui_ImplGlfw_InitForOpenGL(win, true);
   ImGui_ImplOpenGL3_Init("#version 130");
 
-  Panels panels;
   bool fullscreen = false;
   int saved[4] = {0, 0, o.width, o.height};
   auto toggle_fullscreen = [&] {
@@ -197,12 +200,23 @@ int run_window(View& view, const WindowOptions& o, std::FILE* err) {
   };
   if (o.presenter && !shot) toggle_fullscreen();
 
+  int rc = 0;
   if (shot) {
     // The whole run first, so the scrubber shows every marker; then the chosen moment.
     while (!view.finished()) view.pump(100000);
     view.seek(o.at.value_or(view.events().size()));
   }
-  int rc = 0;
+  if (!o.console_script.empty()) {
+    std::ifstream script(o.console_script);
+    std::string problem =
+        script ? panels.console.open_on(view.spec()) : "cannot read " + o.console_script;
+    if (!problem.empty()) {
+      std::fprintf(err, "smtpsim gui: --console-script: %s\n", problem.c_str());
+      rc = 1;
+    }
+    for (std::string line; problem.empty() && std::getline(script, line);)
+      panels.console.submit(line);
+  }
   int frames = 0;
   double last = glfwGetTime();
   while (!glfwWindowShouldClose(win)) {
@@ -219,6 +233,7 @@ int run_window(View& view, const WindowOptions& o, std::FILE* err) {
     if (!shot) {
       Timeline::handle_keys(view);
       if (ImGui::IsKeyPressed(GLFW_KEY_F1)) panels.help = !panels.help;
+      if (ImGui::IsKeyPressed(GLFW_KEY_F2)) panels.console.toggle(view.spec());
       if (ImGui::IsKeyPressed(GLFW_KEY_F11)) toggle_fullscreen();
     }
     draw_frame(view, panels);

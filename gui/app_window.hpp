@@ -10,6 +10,7 @@
 #include <string>
 
 #include "gui/canvas.hpp"
+#include "gui/console_panel.hpp"
 #include "gui/timeline.hpp"
 #include "gui/transcript.hpp"
 #include "gui/view.hpp"
@@ -21,6 +22,7 @@ struct WindowOptions {
   std::string screenshot;          // write a PNG of the window and exit
   std::optional<std::size_t> at;   // screenshot: cursor (number of events applied)
   std::string layout_json;         // screenshot: write host boxes and envelopes (pixels)
+  std::string console_script;      // open the SMTP console and type these lines (one a line)
   int width = 1600, height = 900;  // initial window size (screen coordinates)
 };
 
@@ -30,7 +32,8 @@ struct Panels {
   Canvas canvas;
   Timeline timeline;
   TranscriptPanel transcript;
-  bool help = false;  // the shortcuts overlay (F1)
+  ConsolePanel console;  // F2: the SMTP console (lesson 13), drawn only when open
+  bool help = false;     // the shortcuts overlay (F1)
 };
 void draw_frame(View& view, Panels& panels);
 
