@@ -179,7 +179,8 @@ int run_window(View& view, const WindowOptions& o, std::FILE* err) {
   apply_theme(dpi, o.presenter);
   load_fonts(dpi, o.presenter);
   Panels panels;
-  panels.console.mono = ConsolePanel::load_font((o.presenter ? 26.f : 19.f) * dpi);
+  // The console's monospace text a little larger than the rest: it is read from the back row.
+  panels.console.mono = ConsolePanel::load_font((o.presenter ? 30.f : 22.f) * dpi);
   ImGui_ImplGlfw_InitForOpenGL(win, true);
   ImGui_ImplOpenGL3_Init("#version 130");
 

@@ -150,8 +150,8 @@ void ConsolePanel::draw() {
   // Goal and state: what to achieve, and what the server waits for (its state caption).
   const bool reached = goal_reached();
   ImGui::PushStyleColor(ImGuiCol_Text, reached ? kGoal : kInfo);
-  ImGui::TextWrapped("%s Goal: a message accepted (250 after the dot) for %s",
-                     reached ? "[done]" : "[    ]", goal_.c_str());
+  ImGui::TextWrapped("%s a message accepted (250 after the dot) for %s",
+                     reached ? "Goal reached:" : "Goal:", goal_.c_str());
   ImGui::PopStyleColor();
   if (ImGui::Button("Reset")) {
     session_->reset();

@@ -163,7 +163,7 @@ const HintRule kHintRules[] = {
             "for each reply, and only after EHLO offered PIPELINING: the server hung up. Press "
             "Reset, then type one command and wait for its reply.";
    }},
-  {"too-many-errors", "RFC 5321 §3.8, §4.2.3 (421)",
+  {"too-many-errors", "RFC 5321 §3.8",
    [](const HintContext& c) { return c.code == 421 && c.reply_text.find("too many errors") != std::string::npos; },
    [](const HintContext& c) {
      return fmt::format("After {} errors the server hangs up (a defence against programs guessing "
@@ -235,7 +235,7 @@ const HintRule kHintRules[] = {
      return "Say hello first: EHLO and your computer's name, e.g. EHLO laptop.example.org. Every "
             "session starts with EHLO (or the older HELO).";
    }},
-  {"rcpt-before-mail", "RFC 5321 §3.3",
+  {"rcpt-before-mail", "RFC 5321 §3.3, §4.1.4",
    [](const HintContext& c) { return c.code == 503 && c.verb == "RCPT"; },
    [](const HintContext&) -> std::string {
      return "RCPT before MAIL: first say who sends with MAIL FROM:<you@example.com>, then who "
@@ -261,7 +261,7 @@ const HintRule kHintRules[] = {
      return std::string("This is an MTA on port 25: it takes mail for its own domains from "
                         "anyone and offers no login. AUTH belongs to submission, port 587.");
    }},
-  {"bad-sequence", "RFC 5321 §4.2.4 (503)",
+  {"bad-sequence", "RFC 5321 §4.3.2",
    [](const HintContext& c) { return c.code == 503; },
    [](const HintContext& c) {
      return fmt::format("Not now: the server is {} and takes: {}.", state_words(c.x.before),
@@ -275,7 +275,7 @@ const HintRule kHintRules[] = {
                         join({c.console.mailboxes().begin(), c.console.mailboxes().end()}, ", "));
    }},
   // -- 501: the syntax ------------------------------------------------------------------------
-  {"angle-brackets", "RFC 5321 §4.1.2 (Path)",
+  {"angle-brackets", "RFC 5321 §4.1.2",
    [](const HintContext& c) { return c.code == 501 && c.reply_text.find("angle brackets") != std::string::npos; },
    [](const HintContext& c) {
      return fmt::format("Put the address in angle brackets: {} {}<{}>", c.verb,
@@ -320,7 +320,7 @@ const HintRule kHintRules[] = {
      return fmt::format("The syntax is: {}", table_row(c.verb)->syntax);
    }},
   // -- the server's policy ------------------------------------------------------------------
-  {"unknown-user", "RFC 5321 §3.3, §4.2.3 (550); RFC 3463 (5.1.1)",
+  {"unknown-user", "RFC 5321 §3.3, RFC 3463 §3.2",
    [](const HintContext& c) { return c.code == 550 && c.verb == "RCPT"; },
    [](const HintContext& c) {
      return fmt::format("No such mailbox here. This server's mailboxes: {}.",

@@ -306,7 +306,7 @@ TEST_F(Console, HintRowsAreLogged) {
   const ConsoleRow& last = c.log().back();
   EXPECT_EQ(last.kind, ConsoleRow::Kind::Hint);
   EXPECT_EQ(last.hint_id, "rcpt-before-mail");
-  EXPECT_NE(last.text.find("(RFC 5321 §3.3)"), std::string::npos);
+  EXPECT_NE(last.text.find("(RFC 5321 §3.3, §4.1.4)"), std::string::npos);
   EXPECT_EQ(c.log()[c.log().size() - 2].code, 503);
 }
 
