@@ -61,7 +61,10 @@ void ConsolePanel::toggle(const scenario::Spec& spec) {
 void ConsolePanel::submit(const std::string& line) {
   if (!session_) return;
   session_->type(line);
-  if (!line.empty() && (history_.empty() || history_.back() != line)) history_.push_back(line);
+  // A pasted block is not recalled: the one-line input cannot show it.
+  if (!line.empty() && line.find('\n') == std::string::npos &&
+      (history_.empty() || history_.back() != line))
+    history_.push_back(line);
   history_pos_ = -1;
 }
 
@@ -174,6 +177,17 @@ void ConsolePanel::draw() {
     ImGui::SetKeyboardFocusHere();
     focus_input_ = false;
   }
+  // A pasted block of several lines goes to the server in one burst, as a paste through telnet
+  // does (so the RFC 2920 pipelining rules apply); ImGui's one-line input would join the lines.
+  ImGuiIO& io = ImGui::GetIO();
+  const int v = ImGui::GetKeyIndex(ImGuiKey_V);
+  if (input_active_ && (io.KeyCtrl || io.KeySuper) && v >= 0 && ImGui::IsKeyPressed(v, false)) {
+    const char* clip = ImGui::GetClipboardText();
+    if (clip && std::strchr(clip, '\n')) {
+      submit(clip);
+      io.KeysDownDuration[v] = 0.01f;  // consumed: the input line must not paste it as well
+    }
+  }
   const ImGuiInputTextFlags flags =
       ImGuiInputTextFlags_EnterReturnsTrue | ImGuiInputTextFlags_CallbackHistory;
   if (ImGui::InputText("##console-input", input_, sizeof input_, flags, &on_input_event, this)) {
@@ -181,6 +195,7 @@ void ConsolePanel::draw() {
     input_[0] = '\0';
     focus_input_ = true;  // stay in the input line, as a terminal does
   }
+  input_active_ = ImGui::IsItemActive();
   if (mono) ImGui::PopFont();
   ImGui::End();
 }

@@ -27,7 +27,8 @@ class ConsolePanel {
   std::string open_on(const scenario::Spec& spec, std::string host = {}, std::string goal = {});
   // F2 / View menu: open (connecting on first use) or close.
   void toggle(const scenario::Spec& spec);
-  // What pressing Enter does: the line goes to the session and into the history.
+  // What pressing Enter does: the line goes to the session and into the history. Pasting
+  // several lines (Ctrl+V) sends them all at once, as telnet would.
   void submit(const std::string& line);
   // Draws the window when open (between NewFrame and Render; needs no backend).
   void draw();
@@ -51,6 +52,7 @@ class ConsolePanel {
   std::vector<std::string> history_;
   int history_pos_ = -1;  // -1: a new line, else an index into history_
   bool focus_input_ = true;
+  bool input_active_ = false;   // the input line had the keyboard at the last frame
   std::size_t drawn_rows_ = 0;  // log size at the last frame: scroll down when it grows
 };
 

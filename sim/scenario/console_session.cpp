@@ -581,7 +581,14 @@ std::vector<std::string> check_console_step(const Spec& spec, const ConsoleStep&
   std::vector<std::string> problems;
   try {
     ConsoleSession console(spec, step.host);
-    for (const auto& line : step.solution) console.type(line);
+    // A solution is shown to the class as the right way: no line of it may draw a hint.
+    for (std::size_t i = 0; i < step.solution.size(); ++i) {
+      const ConsoleTurn t = console.type(step.solution[i]);
+      if (!t.hints.empty())
+        problems.push_back(fmt::format("{}: console: solution line {} \"{}\" is a mistake ({}: {})",
+                                       where, i + 1, smtp::sanitize(step.solution[i], 60),
+                                       t.hints.front().id, t.hints.front().text));
+    }
     if (!console.accepted_for(step.goal_recipient)) {
       std::string last;
       for (const auto& row : console.log())

@@ -110,8 +110,8 @@ std::string default_console_host(const Spec& spec);
 std::string default_console_goal(const Spec& spec, std::string_view host);
 
 // The headless check of a console step: types `step.solution` into a fresh console on
-// `step.host` and says, in one sentence naming `where` (file and step pointer), why the goal
-// was not reached; empty when it was.
+// `step.host` and says, in one sentence each naming `where` (file and step pointer), which
+// solution line drew a hint and why the goal was not reached; empty when all is well.
 std::vector<std::string> check_console_step(const Spec& spec, const ConsoleStep& step,
                                             std::string_view where);
 

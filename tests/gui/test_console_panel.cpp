@@ -24,7 +24,7 @@ scenario::Spec same_domain() {
   return std::get<scenario::Spec>(r);
 }
 
-constexpr int kEnter = 1, kUp = 2, kDown = 3;
+constexpr int kEnter = 1, kUp = 2, kDown = 3, kV = 4;
 
 class ConsoleGui : public ::testing::Test {
  protected:
@@ -37,6 +37,7 @@ class ConsoleGui : public ::testing::Test {
     io.KeyMap[ImGuiKey_Enter] = kEnter;
     io.KeyMap[ImGuiKey_UpArrow] = kUp;
     io.KeyMap[ImGuiKey_DownArrow] = kDown;
+    io.KeyMap[ImGuiKey_V] = kV;
     apply_theme(1.f, false);
     load_fonts(1.f, false);
     panel.mono = ConsolePanel::load_font(19.f);
@@ -117,6 +118,23 @@ TEST_F(ConsoleGui, HistoryRecallsEarlierLinesAndTheGoalIsReached) {
   EXPECT_STREQ(panel.input(), "");
   for (int i = 0; i < 8; ++i) press(kUp);
   EXPECT_STREQ(panel.input(), "EHLO laptop");  // stops at the oldest line
+}
+
+TEST_F(ConsoleGui, PastingSeveralLinesSendsThemInOneBurst) {
+  ASSERT_EQ(panel.open_on(spec), "");
+  frame();
+  frame();
+  ImGui::SetClipboardText("HELO laptop\nMAIL FROM:<alice@example.com>\n");
+  ImGuiIO& io = ImGui::GetIO();
+  io.KeyCtrl = true;
+  press(kV);
+  io.KeyCtrl = false;
+  const auto& log = panel.session()->log();
+  ASSERT_GE(log.size(), 3u);
+  EXPECT_EQ(log.back().kind, Kind::Info);  // "Connection closed by the server."
+  EXPECT_EQ(log[log.size() - 2].hint_id, "pipelining");
+  EXPECT_TRUE(panel.session()->closed());
+  EXPECT_STREQ(panel.input(), "");  // not pasted into the input line as well
 }
 
 TEST_F(ConsoleGui, ResetAndToggleAndADrawnFrameWithTheWholeShell) {

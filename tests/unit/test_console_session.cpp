@@ -337,13 +337,27 @@ TEST(ConsoleStepCheck, ASolutionMustReachTheGoal) {
                    {"EHLO laptop", "MAIL FROM:<alice@example.com>", "RCPT TO:<bob@example.com>",
                     "DATA", "Subject: hi", "", "Hello Bob", ".", "QUIT"}};
   EXPECT_TRUE(check_console_step(spec, step, "l.json /steps/2").empty());
-  step.solution.erase(step.solution.begin() + 7);  // no final dot
+  step.solution.erase(step.solution.begin() + 7);  // no final dot: QUIT becomes text
   const auto problems = check_console_step(spec, step, "l.json /steps/2");
-  ASSERT_EQ(problems.size(), 1u);
-  EXPECT_EQ(problems[0],
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_EQ(problems[0].substr(0, 79),
+            "l.json /steps/2: console: solution line 8 \"QUIT\" is a mistake (command-in-data:");
+  EXPECT_EQ(problems[1],
             "l.json /steps/2: console: the solution does not get a message accepted for "
             "bob@example.com by mail.example.com (last reply: \"354 End data with "
             "<CR><LF>.<CR><LF>\")");
+  step.solution = {"EHLO laptop",
+                   "MAIL FROM: alice@example.com",
+                   "MAIL FROM:<alice@example.com>",
+                   "RCPT TO:<bob@example.com>",
+                   "DATA",
+                   "hi",
+                   "."};
+  EXPECT_EQ(check_console_step(spec, step, "x"),
+            (std::vector<std::string>{
+                "x: console: solution line 2 \"MAIL FROM: alice@example.com\" is a mistake "
+                "(angle-brackets: Put the address in angle brackets: MAIL "
+                "FROM:<alice@example.com>)"}));
   step.host = "alice-laptop";
   EXPECT_EQ(check_console_step(spec, step, "x")[0],
             "x: console: alice-laptop runs no MTA on port 25 to type to");
