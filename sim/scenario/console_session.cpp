@@ -142,7 +142,9 @@ bool looks_like_command(std::string_view line) {
   const std::string v = upper(verb);
   if (v == "MAIL") return smtp::istarts_with(trim(t.substr(4)), "FROM:");
   if (v == "RCPT") return smtp::istarts_with(trim(t.substr(4)), "TO:");
-  if (v == "HELP") return t.size() == 4;  // "Help me!" is prose
+  // "Quit smoking" and "Help me!" are prose: these verbs are commands only when alone.
+  if (v == "HELP" || (table_row(v)->flags & smtp::ServerSession::CommandSpec::kNoArgument))
+    return t.size() == verb.size();
   return true;
 }
 
@@ -181,7 +183,7 @@ const HintRule kHintRules[] = {
      const std::string_view t = trim(c.x.line);
      const std::string u = upper(t);
      return c.in_data() && t.size() > 1 &&
-            ((t.back() == '.' && (t[t.size() - 2] == ' ' || t[t.size() - 2] == '.')) ||
+            ((t.back() == '.' && t[t.size() - 2] == ' ') ||
              u.find("<CR><LF>.") != std::string::npos || u.find("\\R\\N.") != std::string::npos ||
              u.find("CRLF.CRLF") != std::string::npos);
    },
@@ -208,6 +210,12 @@ const HintRule kHintRules[] = {
    [](const HintContext& c) {
      return fmt::format("A lone \".\" ends a message only after DATA was answered with 354. The "
                         "server is {} and takes: {}.", state_words(c.x.before), valid_verbs_sentence(c.console));
+   }},
+  {"line-too-long", "RFC 5321 §4.5.3.1.4",
+   [](const HintContext& c) { return c.command() && c.code == 500 && c.reply_text.find("too long") != std::string::npos; },
+   [](const HintContext&) -> std::string {
+     return "A command line may hold at most 512 characters, CRLF included; the server threw "
+            "this one away. Commands are short: MAIL FROM:<you@example.com>";
    }},
   {"empty-line", "RFC 5321 §4.1.1",
    [](const HintContext& c) { return c.command() && trim(c.x.line).empty() && c.code == 500; },

@@ -202,6 +202,12 @@ TEST_F(Console, EmptyLineAndDotOutsideData) {
   EXPECT_NE(hint(".", "dot-outside-data").find("354"), std::string::npos);
 }
 
+TEST_F(Console, OverlongCommandLine) {
+  greet();
+  hint("MAIL FROM:<" + std::string(600, 'a') + "@example.com>", "line-too-long");
+  EXPECT_EQ(ok("NOOP"), 250);
+}
+
 TEST_F(Console, UnknownUserListsTheMailboxes) {
   greet();
   ok("MAIL FROM:<alice@example.com>");
@@ -253,6 +259,7 @@ TEST_F(Console, DotInsideALine) {
   hint("Bye .", "dot-in-line");
   hint("the end<CR><LF>.<CR><LF>", "dot-in-line");
   EXPECT_EQ(ok("A normal sentence."), 0);  // punctuation is no mistake
+  EXPECT_EQ(ok("See you..."), 0);
   EXPECT_TRUE(c.in_data());
 }
 
@@ -268,6 +275,8 @@ TEST_F(Console, CommandsInsideTheMessageAreText) {
   hint("QUIT", "command-in-data");
   hint("RCPT TO:<carol@example.net>", "command-in-data");
   EXPECT_EQ(ok("Mail from Alice"), 0);
+  EXPECT_EQ(ok("Quit smoking"), 0);
+  hint("DATA", "command-in-data");
   EXPECT_TRUE(c.in_data());
 }
 
