@@ -75,7 +75,7 @@ std::string join(const std::vector<std::string>& v, std::string_view sep) {
 struct Exchange {
   std::string line;  // as the machine saw it, without CRLF
   bool has_line = true;
-  ServerState before = ServerState::Connect, after = ServerState::Connect;
+  ServerState before = ServerState::Connect;  // the state the line found
   std::vector<std::string> replies;
 };
 
@@ -411,13 +411,12 @@ class ConsoleSession::Recorder : public proto::SessionObserver {
 
   void on_transition(const proto::MachineSpec&, int, int to, std::string_view) override {
     state = static_cast<ServerState>(to);
-    if (!exchanges.empty()) exchanges.back().after = state;
   }
   void on_line_in(std::string_view line, bool) override {
-    exchanges.push_back(Exchange{std::string(line), true, state, state, {}});
+    exchanges.push_back(Exchange{std::string(line), true, state, {}});
   }
   void on_line_out(std::string_view line, bool) override {
-    if (exchanges.empty()) exchanges.push_back(Exchange{{}, false, state, state, {}});
+    if (exchanges.empty()) exchanges.push_back(Exchange{{}, false, state, {}});
     exchanges.back().replies.emplace_back(line);
   }
 };
