@@ -53,10 +53,10 @@ int run_gui_command(const GuiOptions& o, std::FILE* err) {
     gui::View view(std::get<scenario::Spec>(std::move(loaded)), o.seed);
     gui::WindowOptions w;
     w.presenter = o.presenter;
+    w.console_script = o.console_script;
     w.screenshot = o.screenshot;
     w.at = o.at;
     w.layout_json = o.layout_json;
-    w.console_script = o.console_script;
     const int rc = gui::run_window(view, w, err);
     if (rc == gui::kNoDisplay) return no_display(err, name);
     return rc;

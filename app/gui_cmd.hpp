@@ -15,11 +15,11 @@ namespace smtpsim::app {
 struct GuiOptions {
   std::string scenario;  // empty: the first shipped scenario
   bool presenter = false;
+  std::string console_script;  // open the SMTP console and type these lines
   std::string screenshot;
   std::optional<std::size_t> at;
   std::string layout_json;  // with --screenshot: host boxes and envelopes in pixels
   std::optional<std::uint64_t> seed;
-  std::string console_script;  // open the SMTP console and type these lines
 };
 
 // The first shipped scenario in alphabetical order ("" when there is none).

@@ -178,12 +178,13 @@ int run_window(View& view, const WindowOptions& o, std::FILE* err) {
   io.IniFilename = nullptr;
   apply_theme(dpi, o.presenter);
   load_fonts(dpi, o.presenter);
-  Panels panels;
-  // The console's monospace text a little larger than the rest: it is read from the back row.
-  panels.console.mono = ConsolePanel::load_font((o.presenter ? 30.f : 22.f) * dpi);
   ImGui_ImplGlfw_InitForOpenGL(win, true);
   ImGui_ImplOpenGL3_Init("#version 130");
 
+  Panels panels;
+  // The console's monospace text a little larger than the rest: it is read from the back row.
+  // (Added before the first frame, when the backend builds the font atlas.)
+  panels.console.mono = ConsolePanel::load_font((o.presenter ? 30.f : 22.f) * dpi);
   bool fullscreen = false;
   int saved[4] = {0, 0, o.width, o.height};
   auto toggle_fullscreen = [&] {
@@ -201,15 +202,15 @@ int run_window(View& view, const WindowOptions& o, std::FILE* err) {
   };
   if (o.presenter && !shot) toggle_fullscreen();
 
-  int rc = 0;
   if (shot) {
     // The whole run first, so the scrubber shows every marker; then the chosen moment.
     while (!view.finished()) view.pump(100000);
     view.seek(o.at.value_or(view.events().size()));
   }
+  int rc = 0;
   if (!o.console_script.empty()) {
     std::ifstream script(o.console_script);
-    std::string problem =
+    const std::string problem =
         script ? panels.console.open_on(view.spec()) : "cannot read " + o.console_script;
     if (!problem.empty()) {
       std::fprintf(err, "smtpsim gui: --console-script: %s\n", problem.c_str());

@@ -19,10 +19,10 @@ namespace smtpsim::gui {
 
 struct WindowOptions {
   bool presenter = false;          // larger fonts, full screen
+  std::string console_script;      // open the SMTP console and type these lines (one a line)
   std::string screenshot;          // write a PNG of the window and exit
   std::optional<std::size_t> at;   // screenshot: cursor (number of events applied)
   std::string layout_json;         // screenshot: write host boxes and envelopes (pixels)
-  std::string console_script;      // open the SMTP console and type these lines (one a line)
   int width = 1600, height = 900;  // initial window size (screen coordinates)
 };
 
@@ -32,8 +32,9 @@ struct Panels {
   Canvas canvas;
   Timeline timeline;
   TranscriptPanel transcript;
-  ConsolePanel console;  // F2: the SMTP console (lesson 13), drawn only when open
-  bool help = false;     // the shortcuts overlay (F1)
+  // F2: the SMTP console (lesson 13), drawn only when open.
+  ConsolePanel console;
+  bool help = false;  // the shortcuts overlay (F1)
 };
 void draw_frame(View& view, Panels& panels);
 
