@@ -138,6 +138,8 @@ int run_cli(int argc, char** argv) {
                    "open, export-text, export-json, save, screenshot)")
       ->needs(shot);
   gui_cmd->add_option("--seed", gui.seed, "Seed for every random choice (default: the scenario's)");
+  gui_cmd->add_option("--console-script", gui.console_script,
+                      "Open the SMTP console (F2) and type the lines of FILE into it");
 
   CLI11_PARSE(app, argc, argv);
 

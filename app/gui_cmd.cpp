@@ -58,6 +58,7 @@ int run_gui_command(const GuiOptions& o, std::FILE* err) {
     auto view = std::make_unique<gui::View>(std::get<scenario::Spec>(std::move(loaded)), o.seed);
     gui::WindowOptions w;
     w.presenter = o.presenter;
+    w.console_script = o.console_script;
     w.screenshot = o.screenshot;
     w.at = o.at;
     w.layout_json = o.layout_json;

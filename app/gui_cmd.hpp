@@ -15,6 +15,7 @@ namespace smtpsim::app {
 struct GuiOptions {
   std::string scenario;  // empty: the first shipped scenario
   bool presenter = false;
+  std::string console_script;  // open the SMTP console and type these lines
   std::string screenshot;
   std::optional<std::size_t> at;
   std::string layout_json;  // with --screenshot: host boxes and envelopes in pixels

@@ -53,6 +53,7 @@ void draw_help() {
       {"Home", "restart from the beginning"},
       {"F11", "full screen on / off"},
       {"F1", "this help"},
+      {"F2", "SMTP console: type to a server yourself"},
       {"Mouse wheel", "zoom the network"},
       {"Drag", "move a host, or pan the background"},
       {"Click a transcript line", "go to that moment"},
@@ -104,6 +105,7 @@ void draw_frame(View& view, Panels& p) {
   p.timeline.draw(view);
   ImGui::End();
   p.menu.draw_dialogs(view);
+  p.console.draw();
   if (p.help) draw_help();
 }
 
@@ -193,6 +195,9 @@ int run_window(std::unique_ptr<View> owned, const WindowOptions& o, std::FILE* e
   panels.menu = MenuBar(o.data_dir);
   if (!o.dialog.empty() && !panels.menu.open_dialog(o.dialog, *owned))
     std::fprintf(err, "smtpsim gui: unknown dialog \"%s\"\n", o.dialog.c_str());
+  // The console's monospace text a little larger than the rest: it is read from the back row.
+  // (Added before the first frame, when the backend builds the font atlas.)
+  panels.console.mono = ConsolePanel::load_font((o.presenter ? 30.f : 22.f) * dpi);
   bool fullscreen = false;
   int saved[4] = {0, 0, o.width, o.height};
   auto toggle_fullscreen = [&] {
@@ -217,6 +222,17 @@ int run_window(std::unique_ptr<View> owned, const WindowOptions& o, std::FILE* e
     view.seek(o.at.value_or(view.events().size()));
   }
   int rc = 0;
+  if (!o.console_script.empty()) {
+    std::ifstream script(o.console_script);
+    const std::string problem =
+        script ? panels.console.open_on(view.spec()) : "cannot read " + o.console_script;
+    if (!problem.empty()) {
+      std::fprintf(err, "smtpsim gui: --console-script: %s\n", problem.c_str());
+      rc = 1;
+    }
+    for (std::string line; problem.empty() && std::getline(script, line);)
+      panels.console.submit(line);
+  }
   int frames = 0;
   double last = glfwGetTime();
   while (!glfwWindowShouldClose(win)) {
@@ -236,6 +252,7 @@ int run_window(std::unique_ptr<View> owned, const WindowOptions& o, std::FILE* e
     if (!shot) {
       Timeline::handle_keys(view);
       if (ImGui::IsKeyPressed(GLFW_KEY_F1)) panels.help = !panels.help;
+      if (ImGui::IsKeyPressed(GLFW_KEY_F2)) panels.console.toggle(view.spec());
       if (ImGui::IsKeyPressed(GLFW_KEY_F11)) toggle_fullscreen();
     }
     draw_frame(view, panels);

@@ -13,6 +13,7 @@
 
 #include "gui/canvas.hpp"
 #include "gui/menu_bar.hpp"
+#include "gui/console_panel.hpp"
 #include "gui/timeline.hpp"
 #include "gui/transcript.hpp"
 #include "gui/view.hpp"
@@ -21,6 +22,7 @@ namespace smtpsim::gui {
 
 struct WindowOptions {
   bool presenter = false;          // larger fonts, full screen
+  std::string console_script;      // open the SMTP console and type these lines (one a line)
   std::string screenshot;          // write a PNG of the window and exit
   std::optional<std::size_t> at;   // screenshot: cursor (number of events applied)
   std::string layout_json;         // screenshot: write host boxes and envelopes (pixels)
@@ -38,6 +40,8 @@ struct Panels {
   MenuBar menu;
   bool help = false;             // the shortcuts overlay (F1)
   std::uint64_t generation = 0;  // View::generation() the panels were filled from
+  // F2: the SMTP console (lesson 13), drawn only when open.
+  ConsolePanel console;
 };
 void draw_frame(View& view, Panels& panels);
 
