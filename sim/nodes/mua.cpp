@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+
 #include "sim/proto/mail/message.hpp"
 
 namespace smtpsim::nodes {
@@ -10,11 +12,18 @@ namespace smtpsim::nodes {
 Mua::Mua(World& world, engine::HostId host, MuaConfig cfg)
     : world_(world), host_(host), cfg_(std::move(cfg)) {
   if (cfg_.reader) reader_ = std::make_unique<MailReader>(world_, host_, *cfg_.reader);
+  if (cfg_.browser) browser_ = std::make_unique<Browser>(world_, host_, *cfg_.browser);
 }
 
 Mua::~Mua() = default;
 
-void Mua::send(const Draft& d) {
+void Mua::send(const Draft& d, std::function<void(bool ok, std::string what)> done) {
+  if (browser_) {  // the site composes and submits (webmail.hpp); the browser posts a form
+    browser_->send(d);
+    return;
+  }
+  // Called once: a message's result, or the failure of the whole session.
+  auto report = std::make_shared<std::function<void(bool, std::string)>>(std::move(done));
   const std::uint64_t key = ++next_;
   const std::string from = d.from.empty() ? cfg_.address : d.from;
   const auto at = cfg_.address.rfind('@');
@@ -55,11 +64,19 @@ void Mua::send(const Draft& d) {
   }
   SmtpClientConn::Callbacks cb;
   const std::string me = world_.net.name(host_);
-  cb.message_done = [this, me](const smtp::MessageResult& r) {
+  cb.message_done = [this, me, report](const smtp::MessageResult& r) {
     if (r.all_delivered()) {
       ++sent_;
     } else {
       ++failed_;
+    }
+    if (*report) {
+      std::string what = r.failure ? r.failure->summary() : "";
+      if (r.all_delivered() && !r.recipients.empty()) what = r.recipients.front().reply.summary();
+      for (const auto& rr : r.recipients)
+        if (what.empty() && rr.status != smtp::RecipientStatus::Accepted)
+          what = fmt::format("<{}>: {}", rr.address, rr.reply.summary());
+      std::exchange(*report, nullptr)(r.all_delivered(), what);
     }
     for (const auto& rr : r.recipients) {
       if (rr.status != smtp::RecipientStatus::Accepted) {
@@ -71,15 +88,20 @@ void Mua::send(const Draft& d) {
       }
     }
   };
-  cb.failed = [this, me](std::string reason, std::optional<smtp::Reply> reply, bool) {
+  cb.failed = [this, me, report](std::string reason, std::optional<smtp::Reply> reply, bool) {
     ++failed_;
+    if (*report)
+      std::exchange(*report, nullptr)(false, reason + (reply ? " (" + reply->summary() + ")" : ""));
     world_.net.trace(trace::Event{.kind = trace::EventKind::Note,
                                   .host = me,
                                   .text = fmt::format("sending failed: {}{}", reason,
                                                       reply ? " (" + reply->summary() + ")" : ""),
                                   .detail = "error"});
   };
-  cb.finished = [this, key] { conns_.erase(key); };
+  cb.finished = [this, key, report] {
+    if (*report) std::exchange(*report, nullptr)(false, "the submission ended without a result");
+    conns_.erase(key);
+  };
   auto conn = std::make_unique<SmtpClientConn>(world_.net, host_, cfg_.msa, cfg_.port, cc,
                                                std::vector<smtp::OutgoingMessage>{std::move(m)},
                                                std::move(cb));

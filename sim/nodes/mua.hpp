@@ -2,16 +2,20 @@
 // Bcc is in the envelope only) and submits it to its provider's MSA on 587 (STARTTLS + AUTH),
 // 465 (implicit TLS) or, for a lesson about why not, plain 25. It has no queue: a failed
 // submission is reported, like a mail program's error dialog.
-// Reading mail is the MailReader's job (mail_reader.hpp).
+// Reading mail is the MailReader's job (mail_reader.hpp). A MUA whose config names a
+// webmail site is a browser instead: it sends and reads over HTTPS (browser.hpp), and the
+// site's front end submits with this same class, on the server.
 // Trusts its own settings (from the scenario); the server is untrusted input to the machine.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "sim/nodes/browser.hpp"
 #include "sim/nodes/mail_reader.hpp"
 #include "sim/nodes/smtp_endpoints.hpp"
 #include "sim/nodes/world.hpp"
@@ -24,7 +28,8 @@ struct MuaConfig {
   std::string user, password;
   engine::HostId msa = -1;
   std::uint16_t port = 587;
-  std::optional<ReaderConfig> reader;  // set when this device also reads mail (POP3/IMAP)
+  std::optional<ReaderConfig> reader;    // set when this device also reads mail (POP3/IMAP)
+  std::optional<BrowserConfig> browser;  // set when this device is a browser on a webmail site
 };
 
 struct Draft {
@@ -37,12 +42,15 @@ class Mua {
  public:
   Mua(World& world, engine::HostId host, MuaConfig cfg);
   ~Mua();
-  void send(const Draft& d);
+  // `done` (optional) hears once whether the MSA accepted the message for every recipient,
+  // with the reply or the reason, when the submission is over.
+  void send(const Draft& d, std::function<void(bool ok, std::string what)> done = {});
   const MuaConfig& config() const { return cfg_; }
   std::size_t sent() const { return sent_; }
   std::size_t failed() const { return failed_; }
   MailReader* reader() { return reader_.get(); }
   const MailReader* reader() const { return reader_.get(); }
+  Browser* browser() { return browser_.get(); }
 
  private:
   World& world_;
@@ -52,6 +60,7 @@ class Mua {
   std::uint64_t next_ = 0;
   std::size_t sent_ = 0, failed_ = 0;
   std::unique_ptr<MailReader> reader_;
+  std::unique_ptr<Browser> browser_;
 };
 
 }  // namespace smtpsim::nodes
