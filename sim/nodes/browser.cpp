@@ -20,7 +20,10 @@ class Browser::Conn {
       : conn(world.net, engine::Side::Client, device, cfg.site, cfg.port, "HTTP",
              std::make_unique<http::ClientSession>(http::ClientConfig{
                  .host = world.net.name(cfg.site), .tls_active = cfg.port == 443}),
-             0) {}
+             kPatience) {}
+  // How long the browser waits for the site before giving up on a page (Firefox's
+  // network.http.response.timeout is 300 s).
+  static constexpr engine::SimTime kPatience = 300 * engine::kSecond;
   HttpConn conn;
   std::unique_ptr<SessionTracer> tracer;
   std::map<std::uint32_t, Page> outstanding;  // request id -> page
@@ -56,11 +59,17 @@ void Browser::send(const Draft& d) {
     for (const auto& a : v) out += (out.empty() ? "" : ", ") + a;
     return out;
   };
-  http::Form form{{"to", join(d.to)},
-                  {"cc", join(d.cc)},
-                  {"bcc", join(d.bcc)},
-                  {"subject", d.subject},
-                  {"body", d.body}};
+  http::Form form{{"to", join(d.to)}};
+  if (!d.cc.empty()) form.emplace_back("cc", join(d.cc));
+  if (!d.bcc.empty()) form.emplace_back("bcc", join(d.bcc));
+  form.emplace_back("subject", d.subject);
+  // HTML form submission sends a textarea's line breaks as CRLF.
+  std::string body;
+  for (std::size_t i = 0; i < d.body.size(); ++i) {
+    if (d.body[i] == '\n' && (i == 0 || d.body[i - 1] != '\r')) body.push_back('\r');
+    body.push_back(d.body[i]);
+  }
+  form.emplace_back("body", body);
   open(Page{"POST", "/send", http::form_encode(form),
             fmt::format("the user clicks Send on \"{}\"", smtp::sanitize(d.subject, 120))});
 }
@@ -202,9 +211,9 @@ void Browser::on_response(const Page& p, int status, const std::string& body) {
   } else if (p.target.rfind("/message/", 0) == 0) {
     ++shown_;
     note(
-        fmt::format("the browser shows {}: the site fetched it from the store, which marked it "
-                    "read",
-                    p.target.substr(1)));
+        fmt::format("the browser shows message {}: the site fetched it from the store over "
+                    "IMAP (which marked it read); the device keeps no copy",
+                    p.target.substr(9)));
   } else {
     note(fmt::format("the site answered: {}", first_line(body)));
   }

@@ -421,8 +421,7 @@ void Parser::mua(const J& v, const std::string& ptr, HostSpec& h) {
                              m.retrieve_port, pop3 ? "a POP3" : "an IMAP", plain, tls)};
   }
   need(v, ptr, "address", "the user's email address");
-  if (m.webmail.empty())
-    need(v, ptr, "submit_to", "the host name of the MSA, or \"webmail\" for a browser");
+  if (m.webmail.empty()) need(v, ptr, "submit_to", "the host name of the MSA");
   if (has_user && m.password.empty())
     throw Fail{ptr, "missing required field \"password\" (\"user\" is given)"};
   if (!m.password.empty() && !has_user) m.user = m.address.substr(0, m.address.rfind('@'));

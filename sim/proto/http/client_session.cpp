@@ -96,7 +96,8 @@ void ClientSession::send_next() {
       bool redacted = false;
       const auto ct = r.field("Content-Type").value_or("");
       const bool form = smtp::istarts_with(ct, "application/x-www-form-urlencoded");
-      observer_->on_line_out(form ? redact_form(r.body, redacted) : r.body, redacted);
+      const std::string shown = form ? redact_form(r.body, redacted) : printable(r.body, 4000);
+      observer_->on_line_out(shown, redacted);  // `redacted` is known only after the call
     }
   }
   enter(ClientState::Waiting, "request sent");
