@@ -149,7 +149,7 @@ ImU32 protocol_colour(const std::string& proto) {
   if (proto == "DNS") return IM_COL32(80, 200, 255, 255);
   if (proto == "POP3") return IM_COL32(120, 230, 110, 255);
   if (proto == "IMAP") return IM_COL32(235, 130, 255, 255);
-  if (proto == "HTTP") return IM_COL32(255, 110, 150, 255);
+  if (proto == "HTTP") return IM_COL32(240, 242, 250, 255);  // white: unlike every mail colour
   return IM_COL32(255, 196, 60, 255);  // SMTP
 }
 
