@@ -422,6 +422,8 @@ void Parser::mua(const J& v, const std::string& ptr, HostSpec& h) {
   }
   need(v, ptr, "address", "the user's email address");
   if (m.webmail.empty()) need(v, ptr, "submit_to", "the host name of the MSA");
+  if (!m.webmail.empty() && m.password.empty())
+    throw Fail{ptr, "missing required field \"password\" (a browser logs in to its webmail site)"};
   if (has_user && m.password.empty())
     throw Fail{ptr, "missing required field \"password\" (\"user\" is given)"};
   if (!m.password.empty() && !has_user) m.user = m.address.substr(0, m.address.rfind('@'));

@@ -140,6 +140,14 @@ TEST(Webmail, LoaderErrors) {
   }
   {
     J j = shipped();
+    host(j, "alice-laptop")["mua"].erase("password");
+    host(j, "alice-laptop")["mua"].erase("user");
+    EXPECT_EQ(load_error(j),
+              "w.json: /hosts/0/mua: missing required field \"password\" (a browser logs in to "
+              "its webmail site)");
+  }
+  {
+    J j = shipped();
     host(j, "alice-laptop")["mua"]["webmail"] = "mail.example.com";
     EXPECT_EQ(load_error(j),
               "w.json: /hosts/0/mua/webmail: host \"mail.example.com\" does not have the WEBMAIL "
