@@ -225,7 +225,7 @@ int run_window(std::unique_ptr<View> owned, const WindowOptions& o, std::FILE* e
   if (!o.console_script.empty()) {
     std::ifstream script(o.console_script);
     const std::string problem =
-        script ? panels.console.open_on(view.spec()) : "cannot read " + o.console_script;
+        script ? panels.console.open_on(owned->spec()) : "cannot read " + o.console_script;
     if (!problem.empty()) {
       std::fprintf(err, "smtpsim gui: --console-script: %s\n", problem.c_str());
       rc = 1;

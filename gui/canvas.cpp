@@ -44,6 +44,8 @@ ImU32 port_colour(int port) {
     case 143:
     case 993:
       return protocol_colour("IMAP");
+    case 443:
+      return protocol_colour("HTTP");
     default:
       return protocol_colour("SMTP");
   }
@@ -147,6 +149,7 @@ ImU32 protocol_colour(const std::string& proto) {
   if (proto == "DNS") return IM_COL32(80, 200, 255, 255);
   if (proto == "POP3") return IM_COL32(120, 230, 110, 255);
   if (proto == "IMAP") return IM_COL32(235, 130, 255, 255);
+  if (proto == "HTTP") return IM_COL32(240, 242, 250, 255);  // white: unlike every mail colour
   return IM_COL32(255, 196, 60, 255);  // SMTP
 }
 
@@ -413,7 +416,7 @@ void Canvas::draw(View& view, ImVec2 size) {
   }
   float lx = origin.x + 10;
   const float ly = origin.y + size.y - base * 1.5f;
-  for (const char* p : {"SMTP", "DNS", "POP3", "IMAP"}) {
+  for (const char* p : {"SMTP", "DNS", "POP3", "IMAP", "HTTP"}) {
     dl->AddRectFilled(ImVec2(lx, ly + base * 0.2f), ImVec2(lx + base, ly + base * 0.9f),
                       protocol_colour(p), 3);
     dl->AddText(ImVec2(lx + base * 1.2f, ly), kDimText, p);

@@ -58,7 +58,8 @@ std::vector<HostBox> compute_layout(const scenario::Spec& spec) {
     b.h = kBoxH;
     if (has_role(h, "MUA")) {
       b.glyph = h.mua && h.mua->device == "phone" ? Glyph::Phone : Glyph::Laptop;
-    } else if (has_role(h, "MSA") || has_role(h, "MTA") || has_role(h, "MDA")) {
+    } else if (has_role(h, "MSA") || has_role(h, "MTA") || has_role(h, "MDA") ||
+               has_role(h, "WEBMAIL")) {
       b.glyph = Glyph::Server;
     } else {
       b.glyph = Glyph::Directory;
@@ -67,11 +68,12 @@ std::vector<HostBox> compute_layout(const scenario::Spec& spec) {
     if (has_role(h, "MSA")) b.ports.insert(b.ports.end(), {587, 465});
     if (has_role(h, "MDA")) b.ports.insert(b.ports.end(), {110, 143, 993, 995});
     if (has_role(h, "DNS")) b.ports.push_back(53);
+    if (has_role(h, "WEBMAIL")) b.ports.push_back(443);
     if (h.position) {
       b.x = h.position->first * sx;
       b.y = h.position->second * kSpreadY;
     } else if (!has_role(h, "MUA") && !has_role(h, "MSA") && !has_role(h, "MTA") &&
-               !has_role(h, "MDA")) {
+               !has_role(h, "MDA") && !has_role(h, "WEBMAIL")) {
       b.x = 120 + kColumn * (1 + dns_row++);
       below.push_back(out.size());  // placed under everything else, below
     } else {

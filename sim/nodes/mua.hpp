@@ -4,16 +4,20 @@
 // submission is reported, like a mail program's error dialog.
 // Messages written at the same virtual moment (an outbox sent at once) go over one
 // connection, one transaction each: RFC 5321 §3.3 lets a session carry several.
-// Reading mail is the MailReader's job (mail_reader.hpp).
+// Reading mail is the MailReader's job (mail_reader.hpp). A MUA whose config names a
+// webmail site is a browser instead: it sends and reads over HTTPS (browser.hpp), and the
+// site's front end submits with this same class, on the server.
 // Trusts its own settings (from the scenario); the server is untrusted input to the machine.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "sim/nodes/browser.hpp"
 #include "sim/nodes/mail_reader.hpp"
 #include "sim/nodes/smtp_endpoints.hpp"
 #include "sim/nodes/world.hpp"
@@ -27,7 +31,8 @@ struct MuaConfig {
   engine::HostId msa = -1;
   std::uint16_t port = 587;
   bool ehlo = true;  // false: HELO, as in seed 002's dialogue and the telnet exercise
-  std::optional<ReaderConfig> reader;  // set when this device also reads mail (POP3/IMAP)
+  std::optional<ReaderConfig> reader;    // set when this device also reads mail (POP3/IMAP)
+  std::optional<BrowserConfig> browser;  // set when this device is a browser on a webmail site
 };
 
 struct Draft {
@@ -40,13 +45,16 @@ class Mua {
  public:
   Mua(World& world, engine::HostId host, MuaConfig cfg);
   ~Mua();
-  void send(const Draft& d);
+  // `done` (optional) hears once whether the MSA accepted the message for every recipient,
+  // with the reply or the reason, when the submission is over.
+  void send(const Draft& d, std::function<void(bool ok, std::string what)> done = {});
   const MuaConfig& config() const { return cfg_; }
   std::size_t sent() const { return sent_; }
   std::size_t failed() const { return failed_; }
   MailReader* reader() { return reader_.get(); }
   void flush_outbox();  // one connection for every message waiting
   const MailReader* reader() const { return reader_.get(); }
+  Browser* browser() { return browser_.get(); }
 
  private:
   World& world_;
@@ -55,8 +63,12 @@ class Mua {
   std::map<std::uint64_t, std::unique_ptr<SmtpClientConn>> conns_;
   std::uint64_t next_ = 0, next_conn_ = 0;
   std::vector<smtp::OutgoingMessage> outbox_;
+  // One per outbox message: called once with its result (Mua::send's `done`).
+  using Report = std::shared_ptr<std::function<void(bool, std::string)>>;
+  std::vector<Report> outbox_reports_;
   std::size_t sent_ = 0, failed_ = 0;
   std::unique_ptr<MailReader> reader_;
+  std::unique_ptr<Browser> browser_;
 };
 
 }  // namespace smtpsim::nodes

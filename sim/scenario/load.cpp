@@ -17,6 +17,7 @@
 #include <span>
 #include <sstream>
 #include <system_error>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -32,7 +33,7 @@ namespace {
 
 using namespace fields;
 
-constexpr std::array<std::string_view, 5> kRoles = {"MUA", "MSA", "MTA", "DNS", "MDA"};
+constexpr std::array<std::string_view, 6> kRoles = {"MUA", "MSA", "MTA", "DNS", "MDA", "WEBMAIL"};
 constexpr std::array<std::string_view, 18> kActions = {
     "send",         "fetch",        "read",        "delete",        "host_down", "host_up",
     "service_down", "service_up",   "link_cut",    "link_restored", "latency",   "dns_add",
@@ -132,7 +133,7 @@ DnsRecord dns_record(const J& v, const std::string& ptr, bool removal) {
 }
 
 std::string_view role_list_text() {
-  return "MUA, MSA, MTA, DNS, MDA";
+  return "MUA, MSA, MTA, DNS, MDA, WEBMAIL";
 }
 
 bool has_role(const HostSpec& h, std::string_view role) {
@@ -145,6 +146,7 @@ std::vector<int> ports_of(const HostSpec& h) {
   if (has_role(h, "DNS")) p.push_back(53);
   if (has_role(h, "MDA")) p.insert(p.end(), {110, 143});
   if (has_role(h, "MSA")) p.insert(p.end(), {465, 587});
+  if (has_role(h, "WEBMAIL")) p.push_back(443);
   if (has_role(h, "MDA")) p.insert(p.end(), {993, 995});
   std::sort(p.begin(), p.end());
   return p;
@@ -160,6 +162,8 @@ struct Parser {
   void top(const J& root, std::span<const std::string_view> extra_keys);
   void host(const J& v, const std::string& ptr);
   void mua(const J& v, const std::string& ptr, HostSpec& h);
+  void webmail(const J& v, const std::string& ptr, HostSpec& h);
+  void webmail_checks();
   void action(const J& v, const std::string& ptr);
   void cross_checks();
   const HostSpec* find_host(std::string_view name) const {
@@ -226,9 +230,9 @@ void Parser::top(const J& root, std::span<const std::string_view> extra_keys) {
 
 void Parser::host(const J& v, const std::string& ptr) {
   object(v, ptr);
-  static constexpr std::array<std::string_view, 11> kKeys = {
-      "name",       "address", "roles",    "domains", "users",        "mua",
-      "dns_server", "latency", "position", "queue",   "mailbox_quota"};
+  static constexpr std::array<std::string_view, 12> kKeys = {
+      "name",       "address", "roles",    "domains", "users",         "mua",
+      "dns_server", "latency", "position", "queue",   "mailbox_quota", "webmail"};
   check_keys(v, ptr, kKeys);
   HostSpec h;
   for (const auto& [key, f] : v.items()) {
@@ -303,6 +307,8 @@ void Parser::host(const J& v, const std::string& ptr) {
       }
     } else if (key == "mua") {
       mua(f, p, h);
+    } else if (key == "webmail") {
+      webmail(f, p, h);
     } else if (key == "dns_server") {
       h.dns_server = nonempty(f, p);
     } else if (key == "latency") {
@@ -323,7 +329,7 @@ void Parser::host(const J& v, const std::string& ptr) {
   }
   need(v, ptr, "name");
   need(v, ptr, "address", "one in 192.0.2.0/24, 198.51.100.0/24 or 203.0.113.0/24");
-  need(v, ptr, "roles", "some of MUA, MSA, MTA, DNS, MDA");
+  need(v, ptr, "roles", "some of MUA, MSA, MTA, DNS, MDA, WEBMAIL");
   // Fields that only some roles use: a field the host's roles do not use is a mistake.
   const bool mta = has_role(h, "MTA"), mda = has_role(h, "MDA"), msa = has_role(h, "MSA"),
              is_mua = has_role(h, "MUA");
@@ -334,6 +340,8 @@ void Parser::host(const J& v, const std::string& ptr) {
     if (key == "users" && !mda && !msa)
       throw Fail{p, "only a host with the MDA or MSA role has users"};
     if (key == "mua" && !is_mua) throw Fail{p, "only a host with the MUA role has MUA settings"};
+    if (key == "webmail" && !has_role(h, "WEBMAIL"))
+      throw Fail{p, "only a host with the WEBMAIL role has webmail settings"};
     if (key == "queue" && !mta) throw Fail{p, "only a host with the MTA role has a queue"};
     if (key == "mailbox_quota" && !mda)
       throw Fail{p, "only a host with the MDA role has mailboxes"};
@@ -356,9 +364,9 @@ void Parser::host(const J& v, const std::string& ptr) {
 
 void Parser::mua(const J& v, const std::string& ptr, HostSpec& h) {
   object(v, ptr);
-  static constexpr std::array<std::string_view, 11> kKeys = {
-      "address",       "user",          "password",       "submit_to", "port", "protocol",
-      "retrieve_from", "retrieve_port", "keep_on_server", "device",    "hello"};
+  static constexpr std::array<std::string_view, 12> kKeys = {
+      "address",       "user",          "password",       "submit_to", "port",  "protocol",
+      "retrieve_from", "retrieve_port", "keep_on_server", "device",    "hello", "webmail"};
   check_keys(v, ptr, kKeys);
   MuaSettings m;
   bool has_user = false;
@@ -394,6 +402,16 @@ void Parser::mua(const J& v, const std::string& ptr, HostSpec& h) {
       if (hello != "EHLO" && hello != "HELO")
         throw Fail{p, fmt::format("unknown greeting \"{}\" (EHLO or HELO)", hello)};
       m.ehlo = hello == "EHLO";
+    } else if (key == "webmail") {
+      m.webmail = nonempty(f, p);
+      // A browser speaks HTTP only: the site submits and reads for it.
+      for (const char* k :
+           {"submit_to", "port", "protocol", "retrieve_from", "retrieve_port", "keep_on_server"})
+        if (get(v, k))
+          throw Fail{child(ptr, k), fmt::format("a browser (\"webmail\" is set) does not use "
+                                                "\"{}\": the webmail site submits and reads "
+                                                "for it",
+                                                k)};
     } else if (key == "device") {
       m.device = lower(nonempty(f, p));
       if (m.device != "laptop" && m.device != "phone")
@@ -410,11 +428,55 @@ void Parser::mua(const J& v, const std::string& ptr, HostSpec& h) {
                              m.retrieve_port, pop3 ? "a POP3" : "an IMAP", plain, tls)};
   }
   need(v, ptr, "address", "the user's email address");
-  need(v, ptr, "submit_to", "the host name of the MSA");
+  if (m.webmail.empty()) need(v, ptr, "submit_to", "the host name of the MSA");
+  if (!m.webmail.empty() && m.password.empty())
+    throw Fail{ptr, "missing required field \"password\" (a browser logs in to its webmail site)"};
   if (has_user && m.password.empty())
     throw Fail{ptr, "missing required field \"password\" (\"user\" is given)"};
   if (!m.password.empty() && !has_user) m.user = m.address.substr(0, m.address.rfind('@'));
   h.mua = std::move(m);
+}
+
+void Parser::webmail(const J& v, const std::string& ptr, HostSpec& h) {
+  object(v, ptr);
+  static constexpr std::array<std::string_view, 2> kKeys = {"submit_to", "retrieve_from"};
+  check_keys(v, ptr, kKeys);
+  WebmailSettings w;
+  if (const J* f = get(v, "submit_to")) w.submit_to = nonempty(*f, child(ptr, "submit_to"));
+  if (const J* f = get(v, "retrieve_from"))
+    w.retrieve_from = nonempty(*f, child(ptr, "retrieve_from"));
+  h.webmail = std::move(w);
+}
+
+// WEBMAIL hosts: where they submit and read (default: themselves), resolved before the
+// browsers that use them are checked.
+void Parser::webmail_checks() {
+  for (std::size_t i = 0; i < spec.hosts.size(); ++i) {
+    HostSpec& h = spec.hosts[i];
+    if (!has_role(h, "WEBMAIL")) continue;
+    if (!h.webmail) h.webmail = WebmailSettings{};
+    const auto base = child(host_ptrs[i], "webmail");
+    for (auto [field, role, why] :
+         {std::tuple{&WebmailSettings::submit_to, "MSA", "submit_to"},
+          std::tuple{&WebmailSettings::retrieve_from, "MDA", "retrieve_from"}}) {
+      std::string& name = (*h.webmail).*field;
+      const auto p = child(base, why);
+      if (name.empty()) {
+        if (!has_role(h, role))
+          throw Fail{host_ptrs[i],
+                     fmt::format("a WEBMAIL host without the {} role needs \"webmail\": "
+                                 "{{\"{}\": ...}} (the host it {} through)",
+                                 role, why, role == std::string_view("MSA") ? "submits" : "reads")};
+        name = h.name;
+        continue;
+      }
+      const HostSpec* t = find_host(name);
+      if (!t) throw Fail{p, fmt::format("host \"{}\" does not exist", name)};
+      if (!has_role(*t, role))
+        throw Fail{p, fmt::format("host \"{}\" does not have the {} role", t->name, role)};
+      name = t->name;
+    }
+  }
 }
 
 void Parser::action(const J& v, const std::string& ptr) {
@@ -555,10 +617,18 @@ void Parser::cross_checks() {
 
   // References are matched without regard to case and then spelled as the host's name, so
   // the runner can look hosts up exactly.
+  webmail_checks();
   for (std::size_t i = 0; i < spec.hosts.size(); ++i) {
     HostSpec& h = spec.hosts[i];
     const std::string& ptr = host_ptrs[i];
-    if (h.mua) {
+    if (h.mua && !h.mua->webmail.empty()) {
+      const auto p = child(child(ptr, "mua"), "webmail");
+      const HostSpec* w = find_host(h.mua->webmail);
+      if (!w) throw Fail{p, fmt::format("host \"{}\" does not exist", h.mua->webmail)};
+      if (!has_role(*w, "WEBMAIL"))
+        throw Fail{p, fmt::format("host \"{}\" does not have the WEBMAIL role", w->name)};
+      h.mua->webmail = w->name;
+    } else if (h.mua) {
       const auto p = child(child(ptr, "mua"), "submit_to");
       const HostSpec* s = find_host(h.mua->submit_to);
       if (!s) throw Fail{p, fmt::format("host \"{}\" does not exist", h.mua->submit_to)};
@@ -617,7 +687,11 @@ void Parser::cross_checks() {
     };
     if (a.kind == "fetch" || a.kind == "read" || a.kind == "delete") {
       need_role("MUA", "only a MUA reads mail");
-      if (h->mua->retrieve_from.empty())
+      if (!h->mua->webmail.empty() && a.kind == "delete")
+        throw Fail{hp, fmt::format("MUA \"{}\" is a browser: this webmail site offers no delete "
+                                   "page",
+                                   h->name)};
+      if (h->mua->retrieve_from.empty() && h->mua->webmail.empty())
         throw Fail{hp, fmt::format("MUA \"{}\" has no \"retrieve_from\" in its mua settings, so "
                                    "it cannot {} mail",
                                    h->name, a.kind)};
@@ -626,7 +700,10 @@ void Parser::cross_checks() {
       need_role("MUA", "only a MUA sends");
       // Mail for a domain the submission host does not deliver itself is relayed, and relaying
       // starts with an MX lookup.
-      const HostSpec* s = find_host(h->mua->submit_to);
+      // A browser's mail is submitted by its webmail site.
+      const HostSpec* s =
+          find_host(h->mua->webmail.empty() ? h->mua->submit_to
+                                            : find_host(h->mua->webmail)->webmail->submit_to);
       for (const auto& [addr, rp] : rcpt_ptrs[i]) {
         const auto parsed = *smtp::parse_mailbox(addr);
         const bool local = has_role(*s, "MDA") &&

@@ -70,6 +70,12 @@ J mua(const MuaSettings& m) {
   o["address"] = m.address;
   if (!m.user.empty()) o["user"] = m.user;
   if (!m.password.empty()) o["password"] = m.password;
+  if (!m.webmail.empty()) {  // a browser: its site submits and reads for it
+    o["webmail"] = m.webmail;
+    if (m.device != defaults.device) o["device"] = m.device;
+    if (!m.ehlo) o["hello"] = "HELO";
+    return o;
+  }
   o["submit_to"] = m.submit_to;
   o["port"] = m.port;
   if (!m.retrieve_from.empty()) o["retrieve_from"] = m.retrieve_from;
@@ -95,6 +101,12 @@ J host(const HostSpec& h, const QueueSettings& top_queue) {
     o["users"] = users;
   }
   if (h.mua) o["mua"] = mua(*h.mua);
+  if (h.webmail) {  // each defaults to the WEBMAIL host itself
+    J w = J::object();
+    if (h.webmail->submit_to != h.name) w["submit_to"] = h.webmail->submit_to;
+    if (h.webmail->retrieve_from != h.name) w["retrieve_from"] = h.webmail->retrieve_from;
+    if (!w.empty()) o["webmail"] = w;
+  }
   if (!h.dns_server.empty()) o["dns_server"] = h.dns_server;
   if (h.latency_us != defaults.latency_us) o["latency"] = duration(h.latency_us);
   if (h.position) o["position"] = J::array({h.position->first, h.position->second});

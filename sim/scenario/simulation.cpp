@@ -95,13 +95,28 @@ Simulation::Simulation(const Spec& spec, trace::Sink& sink, std::optional<std::u
       r.msa->listen(587, 465);
     }
   }
+  // Web front ends (lesson 12) after the MSAs and MDAs they use (the loader resolved them).
+  for (const auto& h : spec_.hosts) {
+    if (!has_role(h, "WEBMAIL") || !h.webmail) continue;
+    nodes::WebmailConfig wc;
+    wc.msa = host_or_throw(h.webmail->submit_to);
+    wc.store = host_or_throw(h.webmail->retrieve_from);
+    for (const auto& o : spec_.hosts)
+      if (o.name == h.webmail->retrieve_from && !o.domains.empty()) wc.domain = o.domains.front();
+    roles_[h.name].webmail = std::make_unique<nodes::WebmailService>(world_, net_.find(h.name), wc);
+  }
   for (const auto& h : spec_.hosts) {
     if (!has_role(h, "MUA") || !h.mua) continue;
     nodes::MuaConfig cfg;
     cfg.address = h.mua->address;
     cfg.user = h.mua->user;
     cfg.password = h.mua->password;
-    cfg.msa = host_or_throw(h.mua->submit_to);
+    if (!h.mua->webmail.empty()) {
+      cfg.browser = nodes::BrowserConfig{host_or_throw(h.mua->webmail), 443, h.mua->address,
+                                         h.mua->user, h.mua->password};
+    } else {
+      cfg.msa = host_or_throw(h.mua->submit_to);
+    }
     cfg.port = static_cast<std::uint16_t>(h.mua->port);
     cfg.ehlo = h.mua->ehlo;
     if (!h.mua->retrieve_from.empty()) {
@@ -145,6 +160,10 @@ nodes::Mua* Simulation::mua(const std::string& host) {
   auto it = roles_.find(host);
   return it == roles_.end() ? nullptr : it->second.mua.get();
 }
+nodes::WebmailService* Simulation::webmail(const std::string& host) {
+  auto it = roles_.find(host);
+  return it == roles_.end() ? nullptr : it->second.webmail.get();
+}
 nodes::DnsServer* Simulation::dns(const std::string& host) {
   auto it = roles_.find(host);
   return it == roles_.end() ? nullptr : it->second.dns.get();
@@ -181,9 +200,17 @@ void Simulation::apply(const Action& a) {
     m->send(nodes::Draft{a.to, a.cc, a.bcc, a.subject, a.body, a.from});
   } else if (a.kind == "fetch" || a.kind == "read" || a.kind == "delete") {
     nodes::Mua* m = mua(a.host);
+    const nodes::MessageChoice which{a.index, a.subject_match};
+    if (m && m->browser() && a.kind != "delete") {  // a page of the webmail site
+      if (a.kind == "fetch") {
+        m->browser()->fetch();
+      } else {
+        m->browser()->read(which);
+      }
+      return;
+    }
     if (!m || !m->reader())
       throw std::invalid_argument(fmt::format("{} does not read mail", a.host));
-    const nodes::MessageChoice which{a.index, a.subject_match};
     if (a.kind == "fetch") {
       m->reader()->fetch();
     } else if (a.kind == "read") {

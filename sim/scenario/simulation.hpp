@@ -17,6 +17,7 @@
 #include "sim/nodes/resolver.hpp"
 #include "sim/nodes/retrieval_services.hpp"
 #include "sim/nodes/telnet_client.hpp"
+#include "sim/nodes/webmail.hpp"
 #include "sim/scenario/spec.hpp"
 #include "sim/trace/sink.hpp"
 
@@ -39,6 +40,7 @@ class Simulation {
   nodes::Mda* mda(const std::string& host);
   nodes::Mua* mua(const std::string& host);
   nodes::DnsServer* dns(const std::string& host);
+  nodes::WebmailService* webmail(const std::string& host);
   std::size_t total_queued() const;
 
   // Applies one action now (the script, the GUI's fault menu and tests all come here).
@@ -53,6 +55,7 @@ class Simulation {
     std::unique_ptr<nodes::Mua> mua;
     std::unique_ptr<nodes::DnsServer> dns;
     std::vector<std::unique_ptr<nodes::RetrievalService>> readers;  // POP3/IMAP on the MDA
+    std::unique_ptr<nodes::WebmailService> webmail;
   };
   engine::HostId host_or_throw(const std::string& name) const;
 

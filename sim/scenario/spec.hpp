@@ -45,17 +45,29 @@ struct MuaSettings {
   bool keep_on_server = true;     // POP3: leave on server (true) or download and delete
   std::string device = "laptop";  // "laptop" or "phone": how the GUI draws it
   bool ehlo = true;               // false: greet with HELO (RFC 5321 §4.1.1.1), no extensions
+  // A browser (lesson 12): the host name of a WEBMAIL front end. The device then sends and
+  // reads over HTTPS only; submit_to and the retrieve_* fields are not used.
+  std::string webmail;
 
   bool operator==(const MuaSettings&) const = default;  // save/load round trip, GUI undo
+};
+
+// A WEBMAIL front end: where it submits (an MSA) and reads (an MDA, over IMAP). Each
+// defaults to the WEBMAIL host itself (which then needs that role).
+struct WebmailSettings {
+  std::string submit_to, retrieve_from;
+
+  bool operator==(const WebmailSettings&) const = default;
 };
 
 struct HostSpec {
   std::string name;                          // "mail.example.com"
   std::string address;                       // documentation range
-  std::vector<std::string> roles;            // MUA MSA MTA DNS MDA
+  std::vector<std::string> roles;            // MUA MSA MTA DNS MDA WEBMAIL
   std::vector<std::string> domains;          // MTA/MDA: domains delivered here
   std::map<std::string, std::string> users;  // MDA/MSA: user -> password
   std::optional<MuaSettings> mua;
+  std::optional<WebmailSettings> webmail;
   std::string dns_server;  // host name of the resolver this host uses ("" = the only DNS host)
   std::int64_t latency_us = 10'000;                   // uplink one-way latency
   std::optional<std::pair<double, double>> position;  // canvas position

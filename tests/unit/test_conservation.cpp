@@ -127,8 +127,11 @@ CaseResult run_case(const scenario::Spec& spec, bool want_transcript,
   });
 
   std::set<std::string> mua_hosts;
+  // Hosts that submit: MUAs, and webmail front ends (which submit for their browsers).
   for (const auto& h : spec.hosts)
-    if (std::find(h.roles.begin(), h.roles.end(), "MUA") != h.roles.end()) mua_hosts.insert(h.name);
+    for (const char* role : {"MUA", "WEBMAIL"})
+      if (std::find(h.roles.begin(), h.roles.end(), role) != h.roles.end())
+        mua_hosts.insert(h.name);
 
   std::map<std::string, Entry> entries;
   auto capture = [&] {
@@ -626,6 +629,58 @@ TEST(Conservation, AReplyLostAfterTheFinalDotIsTheOneAllowedDuplicate) {
     ++copies;
   }
   EXPECT_EQ(copies, 2u) << r.transcript;
+}
+
+// Webmail (lesson 12): the browser posts a form, the front end submits over SMTP. Each
+// (message, recipient) is still delivered exactly once — locally and across providers —
+// also when the browser's link is cut right after the front end composed the message, so
+// the browser never hears the answer (the front end has no queue; nothing is sent twice).
+TEST(Conservation, AWebmailSendIsDeliveredExactlyOnce) {
+  for (const bool cut_browser : {false, true}) {
+    auto spec = smtpsim::testing::two_providers();
+    scenario::HostSpec www{
+        .name = "www.example.com", .address = "203.0.113.80", .roles = {"WEBMAIL"}};
+    www.webmail = scenario::WebmailSettings{"mail.example.com", "mail.example.com"};
+    spec.hosts.push_back(www);
+    scenario::HostSpec browser{.name = "alice-browser", .address = "192.0.2.11", .roles = {"MUA"}};
+    browser.mua = scenario::MuaSettings{};
+    browser.mua->address = "alice@example.com";
+    browser.mua->user = browser.mua->password = "alice";
+    browser.mua->webmail = "www.example.com";
+    spec.hosts.push_back(browser);
+    spec.script.push_back(smtpsim::testing::send_action(
+        engine::kSecond, "alice-browser", {"carol@example.net", "bob@example.com"}, "Cake"));
+    bool cut = false;
+    const CaseResult r =
+        run_case(spec, true, [&](scenario::Simulation& sim, const trace::Recorder& rec) {
+          if (!cut_browser || cut) return;
+          for (const auto& e : rec.events()) {
+            if (e.kind == EventKind::Submitted && e.host == "www.example.com") {
+              sim.apply(smtpsim::testing::host_action(0, "link_cut", "alice-browser"));
+              cut = true;
+              return;
+            }
+          }
+        });
+    EXPECT_EQ(cut, cut_browser);
+    EXPECT_TRUE(r.failures.empty()) << r.failures.front() << "\n" << r.transcript;
+    EXPECT_EQ(r.stats.units, 2u) << r.transcript;
+    EXPECT_EQ(r.stats.delivered, 2u) << r.transcript;
+    EXPECT_EQ(r.stats.duplicates, 0u);
+    for (const char* who : {"carol", "bob"}) {
+      std::size_t copies = 0;
+      const std::string needle = std::string("delivered to mailbox ") + who;
+      for (auto at = r.transcript.find(needle); at != std::string::npos;
+           at = r.transcript.find(needle, at + 1))
+        ++copies;
+      EXPECT_EQ(copies, 1u) << who << "\n" << r.transcript;
+    }
+    // The browser spoke HTTP only; the front end spoke SMTP to the MSA.
+    EXPECT_NE(r.transcript.find("alice-browser\u2192www.example.com:443"), std::string::npos)
+        << r.transcript;
+    EXPECT_NE(r.transcript.find("www.example.com\u2192mail.example.com:587"), std::string::npos);
+    EXPECT_EQ(r.transcript.find("alice-browser\u2192mail.example.com"), std::string::npos);
+  }
 }
 
 }  // namespace

@@ -435,7 +435,8 @@ const Case kCases[] = {
      "t.json: /hosts/3: missing required field \"address\" (one in 192.0.2.0/24, "
      "198.51.100.0/24 or 203.0.113.0/24)"},
     {"HostMissingRoles", [](J& j) { host(j, 3).erase("roles"); },
-     "t.json: /hosts/3: missing required field \"roles\" (some of MUA, MSA, MTA, DNS, MDA)"},
+     "t.json: /hosts/3: missing required field \"roles\" (some of MUA, MSA, MTA, DNS, MDA, "
+     "WEBMAIL)"},
     {"HostNameInvalid", [](J& j) { host(j, 3)["name"] = "ns_1"; },
      "t.json: /hosts/3/name: \"ns_1\" is not a valid host name (letters, digits and \"-\" in "
      "dot-separated labels)"},
@@ -466,13 +467,14 @@ const Case kCases[] = {
     {"RolesNotArray", [](J& j) { host(j, 3)["roles"] = "DNS"; },
      "t.json: /hosts/3/roles: expected an array, found \"DNS\""},
     {"RolesEmpty", [](J& j) { host(j, 3)["roles"] = J::array(); },
-     "t.json: /hosts/3/roles: expected at least one role (MUA, MSA, MTA, DNS, MDA)"},
+     "t.json: /hosts/3/roles: expected at least one role (MUA, MSA, MTA, DNS, MDA, WEBMAIL)"},
     {"RoleUnknown", [](J& j) { host(j, 2)["roles"] = {"MTX"}; },
-     "t.json: /hosts/2/roles/0: unknown role \"MTX\" (one of MUA, MSA, MTA, DNS, MDA)"},
+     "t.json: /hosts/2/roles/0: unknown role \"MTX\" (one of MUA, MSA, MTA, DNS, MDA, WEBMAIL)"},
     {"RoleWithNewline", [](J& j) { host(j, 3)["roles"] = {"DNS\nx"}; },
-     "t.json: /hosts/3/roles/0: unknown role \"DNS\\x0ax\" (one of MUA, MSA, MTA, DNS, MDA)"},
+     "t.json: /hosts/3/roles/0: unknown role \"DNS\\x0ax\" (one of MUA, MSA, MTA, DNS, MDA, "
+     "WEBMAIL)"},
     {"RoleLowercase", [](J& j) { host(j, 3)["roles"] = {"dns"}; },
-     "t.json: /hosts/3/roles/0: unknown role \"dns\" (one of MUA, MSA, MTA, DNS, MDA)"},
+     "t.json: /hosts/3/roles/0: unknown role \"dns\" (one of MUA, MSA, MTA, DNS, MDA, WEBMAIL)"},
     {"RoleTwice",
      [](J& j) {
        host(j, 3)["roles"] = {"DNS", "DNS"};
