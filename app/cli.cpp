@@ -13,6 +13,7 @@
 #include "app/imapd_stdio.hpp"
 #include "app/run_cmd.hpp"
 #include "app/smtpd_stdio.hpp"
+#include "gui/selection.hpp"
 #include "sim/proto/smtp/address.hpp"
 
 namespace smtpsim::app {
@@ -118,6 +119,18 @@ int run_cli(int argc, char** argv) {
       ->add_option("--layout-json", gui.layout_json,
                    "With --screenshot: write the host boxes and envelopes (pixels) as JSON")
       ->needs(shot);
+  gui_cmd
+      ->add_option("--select", gui.select,
+                   "With --screenshot: show in the inspector host:NAME, conn:N, queue:HOST, "
+                   "mailbox:HOST/USER or message:QUEUEID")
+      ->needs(shot)
+      ->check(CLI::Validator(
+          [](std::string& s) {
+            return gui::Selection::parse(s) ? std::string{}
+                                            : "expected host:NAME, conn:N, queue:HOST, "
+                                              "mailbox:HOST/USER or message:QUEUEID";
+          },
+          "SELECTION"));
   gui_cmd->add_option("--seed", gui.seed, "Seed for every random choice (default: the scenario's)");
 
   CLI11_PARSE(app, argc, argv);

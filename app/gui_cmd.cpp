@@ -56,6 +56,7 @@ int run_gui_command(const GuiOptions& o, std::FILE* err) {
     w.screenshot = o.screenshot;
     w.at = o.at;
     w.layout_json = o.layout_json;
+    w.select = o.select;
     const int rc = gui::run_window(view, w, err);
     if (rc == gui::kNoDisplay) return no_display(err, name);
     return rc;

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "gui/canvas.hpp"
+#include "gui/inspector.hpp"
 #include "gui/timeline.hpp"
 #include "gui/transcript.hpp"
 #include "gui/view.hpp"
@@ -20,6 +21,7 @@ struct WindowOptions {
   bool presenter = false;          // larger fonts, full screen
   std::string screenshot;          // write a PNG of the window and exit
   std::optional<std::size_t> at;   // screenshot: cursor (number of events applied)
+  std::string select;              // screenshot: what the inspector shows (Selection::parse)
   std::string layout_json;         // screenshot: write host boxes and envelopes (pixels)
   int width = 1600, height = 900;  // initial window size (screen coordinates)
 };
@@ -30,6 +32,7 @@ struct Panels {
   Canvas canvas;
   Timeline timeline;
   TranscriptPanel transcript;
+  Inspector inspector;
   bool help = false;  // the shortcuts overlay (F1)
 };
 void draw_frame(View& view, Panels& panels);

@@ -191,7 +191,7 @@ void Canvas::draw(View& view, ImVec2 size) {
   size.x = std::max(size.x, 50.f);
   size.y = std::max(size.y, 50.f);
   const ImVec2 origin = ImGui::GetCursorScreenPos();
-  ImGui::InvisibleButton("network-canvas", size);
+  const bool released = ImGui::InvisibleButton("network-canvas", size);
   const bool hovered = ImGui::IsItemHovered();
   ImGuiIO& io = ImGui::GetIO();
   compute_boxes(view, origin, size);
@@ -201,6 +201,11 @@ void Canvas::draw(View& view, ImVec2 size) {
     dragging_.clear();
     for (const auto& b : boxes_)
       if (ImGui::IsMouseHoveringRect(b.min, b.max)) dragging_ = b.name;
+  }
+  clicked_.clear();
+  if (released && io.MouseDragMaxDistanceSqr[ImGuiMouseButton_Left] < 4.f * 4.f) {
+    for (const auto& b : boxes_)
+      if (ImGui::IsMouseHoveringRect(b.min, b.max)) clicked_ = b.name;
   }
   if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 2.f)) {
     if (dragging_.empty()) {
