@@ -70,10 +70,26 @@ Diagram build_diagram(const proto::MachineSpec& spec) {
   std::vector<bool> sink(n, true);
   for (const auto& e : d.edges)
     if (e.from != e.to) sink[index[e.from]] = false;
-  for (auto& e : d.edges) e.into_sink = sink[index[e.to]] && e.from != e.to;
+  // Closing states (QUIT, LOGOUT, UPDATE): every way out leads only to closing or sink
+  // states. They sit in the row above the sinks, and the arrows into them are faint, so the
+  // many "error -> QUIT / CLOSED" rules do not hide the main path.
+  std::vector<bool> closing(n, false);
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (std::size_t i = 1; i < n; ++i) {
+      if (sink[i] || closing[i]) continue;
+      bool all = true;
+      for (const auto& e : d.edges)
+        if (e.from == spec.states[i].id && e.from != e.to && !sink[index[e.to]] &&
+            !closing[index[e.to]])
+          all = false;
+      if (all) closing[i] = changed = true;
+    }
+  }
+  for (auto& e : d.edges)
+    e.into_sink = e.from != e.to && (sink[index[e.to]] || closing[index[e.to]]) && index[e.to] != 0;
 
-  // Layers: BFS depth from the initial state over edges that do not end in a sink, so
-  // "anything can close" does not pull CLOSED up to the second row.
+  // Layers: BFS depth from the initial state over the other edges.
   std::vector<int> layer(n, -1);
   std::queue<std::size_t> todo;
   layer[0] = 0;
@@ -90,26 +106,32 @@ Diagram build_diagram(const proto::MachineSpec& spec) {
       }
     }
   }
+  auto main_state = [&](std::size_t i) { return i == 0 || (!sink[i] && !closing[i]); };
   int deepest = 0;
   for (std::size_t i = 0; i < n; ++i)
-    if (layer[i] >= 0 && !(sink[i] && i != 0)) deepest = std::max(deepest, layer[i]);
+    if (layer[i] >= 0 && main_state(i)) deepest = std::max(deepest, layer[i]);
+  int next = deepest + 1;
   bool unreached = false;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i != 0 && sink[i]) continue;
-    if (layer[i] < 0) {
-      layer[i] = deepest + 1;
+  for (std::size_t i = 0; i < n; ++i)
+    if (main_state(i) && layer[i] < 0) {
+      layer[i] = next;
       unreached = true;
     }
-  }
-  const int sink_layer = deepest + (unreached ? 2 : 1);
-  bool any_sink = false;
-  for (std::size_t i = 1; i < n; ++i) {
+  if (unreached) ++next;
+  bool any_closing = false, any_sink = false;
+  for (std::size_t i = 1; i < n; ++i)
+    if (closing[i]) {
+      layer[i] = next;
+      any_closing = true;
+    }
+  if (any_closing) ++next;
+  for (std::size_t i = 1; i < n; ++i)
     if (sink[i]) {
-      layer[i] = sink_layer;
+      layer[i] = next;
       any_sink = true;
     }
-  }
-  d.layers = any_sink ? sink_layer + 1 : deepest + (unreached ? 2 : 1);
+  if (any_sink) ++next;
+  d.layers = next;
 
   // Rows: table order first, then a few barycentre sweeps (Sugiyama) to cross less.
   std::vector<std::vector<std::size_t>> rows(static_cast<std::size_t>(d.layers));
@@ -154,7 +176,7 @@ Diagram build_diagram(const proto::MachineSpec& spec) {
       node.state = spec.states[i].id;
       node.layer = static_cast<int>(r);
       node.slot = static_cast<int>(k);
-      node.sink = sink[i] && i != 0;
+      node.sink = i != 0 && (sink[i] || closing[i]);
       node.x = static_cast<float>(pos[i]);
       node.y = (static_cast<float>(r) + 0.5f) / static_cast<float>(d.layers);
     }
@@ -430,7 +452,9 @@ DiagramPicture draw_diagram(const Diagram& d, const MachineMoment& m, ImVec2 siz
       const char* t = m.trigger.c_str();
       const ImVec2 ts = font->CalcTextSizeA(fs, 1e9f, 0, t);
       ImVec2 p0 = at - ts * 0.5f - ImVec2(fs * 0.3f, fs * 0.15f);
-      p0.x = std::clamp(p0.x, origin.x, origin.x + size.x - ts.x - fs * 0.6f);
+      // A steep arrow between stacked boxes: the label goes beside it, not over the boxes.
+      if (std::abs(g.p1.x - g.p0.x) < box_w) p0.x = at.x + fs * 0.5f;
+      p0.x = std::max(origin.x, std::min(p0.x, origin.x + size.x - ts.x - fs * 0.6f));
       const ImVec2 p1 = p0 + ts + ImVec2(fs * 0.6f, fs * 0.3f);
       dl->AddRectFilled(p0, p1, IM_COL32(60, 36, 8, 240), fs * 0.2f);
       dl->AddRect(p0, p1, kEdgeLast, fs * 0.2f, 0, th);

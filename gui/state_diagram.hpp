@@ -3,7 +3,8 @@
 // machine is in at the cursor lit and its last transition highlighted.
 //
 // Three parts: build_diagram() lays the table out (pure: layers by BFS depth from the initial
-// state, sinks such as CLOSED in a last row of their own, rows ordered to cross less);
+// state, closing states such as QUIT and sinks such as CLOSED in the last rows, rows ordered
+// to cross less);
 // machine_at() reads a connection's machine state from the trace's StateChanged events (text
 // "SPEC NAME: FROM -> TO", detail = trigger, host = the side whose machine moved); and
 // draw_diagram() paints both with the ImGui draw list.
@@ -45,7 +46,7 @@ struct DiagramNode {
 struct DiagramEdge {
   int from = 0, to = 0;
   std::vector<std::string_view> triggers;
-  bool into_sink = false;  // drawn faint unless highlighted: every state can be closed
+  bool into_sink = false;  // into a sink or closing state: faint unless lit (all states can close)
 };
 
 struct Diagram {
