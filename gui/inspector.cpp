@@ -27,15 +27,15 @@ const char* service_name(int port) {
     case 587:
       return "submission (STARTTLS)";
     case 465:
-      return "submissions (implicit TLS)";
+      return "submissions (TLS)";
     case 110:
       return "POP3";
     case 995:
-      return "POP3S (implicit TLS)";
+      return "POP3S (TLS)";
     case 143:
       return "IMAP";
     case 993:
-      return "IMAPS (implicit TLS)";
+      return "IMAPS (TLS)";
     case 53:
       return "DNS";
   }
@@ -199,7 +199,8 @@ void Inspector::draw_host(View& view) {
   if (!ports.empty()) {
     ImGui::Spacing();
     heading("Services");
-    if (ImGui::BeginTable("services", 3, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit)) {
+    // Two services a row: the list stays short enough to leave room for the rest.
+    if (ImGui::BeginTable("services", 6, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit)) {
       for (int port : ports) {
         const bool svc_down =
             down || w.services_down.count({h->name, static_cast<std::uint16_t>(port)});
@@ -208,7 +209,7 @@ void Inspector::draw_host(View& view) {
         ImGui::TableNextColumn();
         ImGui::TextUnformatted(service_name(port));
         ImGui::TableNextColumn();
-        ImGui::TextColored(svc_down ? kBad : kGood, svc_down ? "down" : "up");
+        ImGui::TextColored(svc_down ? kBad : kGood, svc_down ? "down  " : "up  ");
       }
       ImGui::EndTable();
     }

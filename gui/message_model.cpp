@@ -202,9 +202,12 @@ MessageInfo inspect(std::span<const trace::Event> events, std::size_t n, const s
   if (reply < events.size()) {
     m.wire = wire_copy(events, events[reply].conn, reply);
   } else {
-    // Not confirmed (yet): the last "." sent to this host before it queued the message.
+    // Not confirmed (yet): the last "." sent to this host before it queued the message,
+    // unless another message queued there since took it (a DSN the MTA wrote itself
+    // crossed no wire).
     for (std::size_t i = queued; i-- > 0;) {
       const trace::Event& e = events[i];
+      if (e.kind == EventKind::Queued && e.host == m.host) break;
       if (e.kind == EventKind::Line && e.peer == m.host && e.text == "." && e.conn != 0) {
         m.wire = wire_copy(events, e.conn, i);
         break;

@@ -170,10 +170,10 @@ bool draw_message_info(const MessageInfo& m, Selection& go) {
     ImGui::TextColored(kHead, "DSN part 2: message/delivery-status (for programs)");
     ImGui::Text("Reporting-MTA: dns; %s", m.dsn ? m.dsn->reporting_mta.c_str() : m.host.c_str());
     if (ImGui::BeginTable("dsn", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp)) {
-      ImGui::TableSetupColumn("Final-Recipient");
-      ImGui::TableSetupColumn("Action");
-      ImGui::TableSetupColumn("Status");
-      ImGui::TableSetupColumn("Diagnostic-Code");
+      ImGui::TableSetupColumn("Final-Recipient", ImGuiTableColumnFlags_WidthStretch, 1.4f);
+      ImGui::TableSetupColumn("Action", ImGuiTableColumnFlags_WidthStretch, 0.6f);
+      ImGui::TableSetupColumn("Status", ImGuiTableColumnFlags_WidthStretch, 1.2f);
+      ImGui::TableSetupColumn("Diagnostic-Code", ImGuiTableColumnFlags_WidthStretch, 2.2f);
       ImGui::TableHeadersRow();
       for (const auto& f : m.dsn_facts) {
         ImGui::TableNextRow();
@@ -183,9 +183,8 @@ bool draw_message_info(const MessageInfo& m, Selection& go) {
         ImGui::TextColored(f.action == "failed" ? kBad : kWarn, "%s", f.action.c_str());
         ImGui::TableNextColumn();
         ImGui::TextUnformatted(f.status.c_str());
-        const auto meaning = mail::status_meaning(f.status);
-        if (!meaning.empty())
-          ImGui::TextColored(kDim, "%.*s", static_cast<int>(meaning.size()), meaning.data());
+        const std::string meaning(mail::status_meaning(f.status));
+        if (!meaning.empty()) wrapped(meaning, kDim);
         ImGui::TableNextColumn();
         ImGui::TextWrapped("%s", f.diagnostic.c_str());
       }

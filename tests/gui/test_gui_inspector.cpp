@@ -404,6 +404,8 @@ TEST(GuiMessage, BounceShowsTheDsnPartsFromTheTrace) {
   const MessageInfo dsn = inspect_message(ev, ev.size(), "200002");
   ASSERT_TRUE(dsn.found);
   EXPECT_EQ(dsn.sender, "");  // from <>: a bounce is never bounced
+  EXPECT_FALSE(dsn.wire);     // the MTA wrote it and delivered it locally: no wire
+  EXPECT_FALSE(dsn.have_content);
   EXPECT_EQ(dsn.dsn_about, "200001");
   EXPECT_EQ(dsn.dsn_kind, "failed");
   ASSERT_EQ(dsn.dsn_facts.size(), 1u);
