@@ -381,14 +381,13 @@ void Inspector::draw_queue(View& view) {
     return;
   }
   const std::int64_t now = view.display_time();
-  const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH |
-                                ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollX;
-  if (ImGui::BeginTable("queue", 5, flags)) {
-    ImGui::TableSetupColumn("id");
-    ImGui::TableSetupColumn("from -> still to");
-    ImGui::TableSetupColumn("tries");
-    ImGui::TableSetupColumn("next try");
-    ImGui::TableSetupColumn("last error");
+  const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH;
+  if (ImGui::BeginTable("queue", 4, flags)) {
+    const float em = ImGui::GetFontSize();
+    ImGui::TableSetupColumn("id", ImGuiTableColumnFlags_WidthFixed, em * 4);
+    ImGui::TableSetupColumn("from -> still to, last error", ImGuiTableColumnFlags_WidthStretch);
+    ImGui::TableSetupColumn("tries", ImGuiTableColumnFlags_WidthFixed, em * 2.5f);
+    ImGui::TableSetupColumn("next try", ImGuiTableColumnFlags_WidthFixed, em * 6);
     ImGui::TableHeadersRow();
     for (const auto& r : rows) {
       ImGui::TableNextRow();
@@ -400,8 +399,13 @@ void Inspector::draw_queue(View& view) {
       }
       ImGui::PopID();
       ImGui::TableNextColumn();
-      ImGui::Text("<%s>", r.sender.c_str());
-      for (const auto& p : r.pending) ImGui::Text("  -> <%s>", p.c_str());
+      ImGui::TextWrapped("<%s>", r.sender.c_str());
+      for (const auto& p : r.pending) ImGui::TextWrapped("  -> <%s>", p.c_str());
+      if (!r.last_error.empty()) {
+        ImGui::PushStyleColor(ImGuiCol_Text, kWarn);
+        ImGui::TextWrapped("%s", r.last_error.c_str());
+        ImGui::PopStyleColor();
+      }
       ImGui::TableNextColumn();
       ImGui::Text("%d", r.attempts);
       ImGui::TableNextColumn();
@@ -415,12 +419,6 @@ void Inspector::draw_queue(View& view) {
         }
       } else {
         ImGui::TextColored(kDim, "-");
-      }
-      ImGui::TableNextColumn();
-      if (!r.last_error.empty()) {
-        ImGui::PushStyleColor(ImGuiCol_Text, kWarn);
-        ImGui::TextUnformatted(r.last_error.c_str());
-        ImGui::PopStyleColor();
       }
     }
     ImGui::EndTable();
