@@ -92,6 +92,7 @@ void draw_frame(View& view, Panels& p) {
     p.inspector.draw(view);
     ImGui::EndChild();
   } else {
+    p.canvas.set_highlight(p.inspector.hosts(view));
     ImGui::BeginChild("canvas-pane", ImVec2(canvas_w, top_h), false,
                       ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
     p.canvas.draw(view, ImGui::GetContentRegionAvail());

@@ -92,6 +92,30 @@ bool Inspector::back() {
   return true;
 }
 
+std::vector<std::string> Inspector::hosts(const View& view) const {
+  switch (sel_.kind) {
+    case SelectionKind::Host:
+    case SelectionKind::Queue:
+      return {sel_.key};
+    case SelectionKind::Mailbox:
+      return {sel_.mailbox_host()};
+    case SelectionKind::Connection: {
+      const std::string client = view.client_of(sel_.conn);
+      for (const auto& e : view.events())
+        if (e.conn == sel_.conn && e.kind == trace::EventKind::ConnectionOpened)
+          return {e.host, e.peer};
+      return client.empty() ? std::vector<std::string>{} : std::vector<std::string>{client};
+    }
+    case SelectionKind::Message:
+      for (const auto& e : view.events())
+        if (e.kind == trace::EventKind::Queued && e.message_id == sel_.key) return {e.host};
+      return {};
+    case SelectionKind::None:
+      break;
+  }
+  return {};
+}
+
 const Diagram& Inspector::diagram(const proto::MachineSpec& spec) {
   auto it = diagrams_.find(&spec);
   if (it == diagrams_.end()) it = diagrams_.emplace(&spec, build_diagram(spec)).first;

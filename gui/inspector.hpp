@@ -31,6 +31,9 @@ class Inspector {
   bool back();
   void clear() { select({}); }
 
+  // The hosts the selection is about (the canvas draws them highlighted).
+  std::vector<std::string> hosts(const View& view) const;
+
   // Which side's machine the connection view shows (the client's by default).
   void show_client_side(bool client) { client_side_ = client; }
   bool client_side() const { return client_side_; }

@@ -91,8 +91,7 @@ bool draw_message_info(const MessageInfo& m, Selection& go) {
     ImGui::TableNextColumn();
     if (m.wire) {
       const WireCopy& w = *m.wire;
-      ImGui::TextColored(kDim, "on #%llu", static_cast<unsigned long long>(w.conn));
-      ImGui::SameLine();
+      ImGui::TextColored(kDim, "on connection #%llu", static_cast<unsigned long long>(w.conn));
       follow(w.client + " -> " + w.server + ":" + std::to_string(w.port),
              Selection::connection(w.conn));
       if (w.tls) {
@@ -145,6 +144,15 @@ bool draw_message_info(const MessageInfo& m, Selection& go) {
                        h.with.empty() ? "" : "  with ", h.with.c_str(), h.id.empty() ? "" : "  id ",
                        h.id.c_str());
     if (!h.date.empty()) ImGui::TextColored(kDim, "     %s", h.date.c_str());
+  }
+
+  if (m.wire) {
+    // The hop into this queue: its server writes that line when it passes the message on.
+    ImGui::Text("%zu.", m.received.size() + 1);
+    ImGui::SameLine();
+    wrapped("from " + m.wire->client + "  by " + m.host + "  id " + m.queue_id +
+                "  (this hop: " + m.host + " adds its Received: when it passes the message on)",
+            kDim);
   }
 
   if (!m.outcomes.empty()) {

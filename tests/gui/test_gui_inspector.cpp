@@ -602,6 +602,12 @@ TEST_F(InspectorHeadless, EveryViewDrawsAndLinksGoBack) {
   in.show_client_side(false);
   frame();
   EXPECT_EQ(in.last_moment().spec->name, "SMTP server");
+  // The canvas highlights the hosts the selection is about.
+  EXPECT_EQ(in.hosts(v), (std::vector<std::string>{"alice-laptop", "mail.example.com"}));
+  in.select(Selection::message("200002"));
+  EXPECT_EQ(in.hosts(v), std::vector<std::string>{"mail.example.com"});
+  in.select(Selection::mailbox("mail.example.com", "alice"));
+  EXPECT_EQ(in.hosts(v), std::vector<std::string>{"mail.example.com"});
   // Back walks the history.
   in.select(Selection::host("mail.example.com"));
   in.select(Selection::queue("mail.example.com"));
