@@ -53,7 +53,8 @@ void draw_help() {
       {"F1", "this help"},
       {"Mouse wheel", "zoom the network"},
       {"Drag", "move a host, or pan the background"},
-      {"Click a transcript line", "go to that moment"},
+      {"Click a transcript line", "go to that moment, inspect its connection"},
+      {"Click a host", "inspect it (services, connections, queue, mailboxes)"},
   };
   if (ImGui::BeginTable("keys", 2, ImGuiTableFlags_RowBg)) {
     for (const auto& r : rows) {

@@ -453,7 +453,12 @@ DiagramPicture draw_diagram(const Diagram& d, const MachineMoment& m, ImVec2 siz
       const ImVec2 ts = font->CalcTextSizeA(fs, 1e9f, 0, t);
       ImVec2 p0 = at - ts * 0.5f - ImVec2(fs * 0.3f, fs * 0.15f);
       // A steep arrow between stacked boxes: the label goes beside it, not over the boxes.
-      if (std::abs(g.p1.x - g.p0.x) < box_w) p0.x = at.x + fs * 0.5f;
+      // Otherwise it sits just above the arrow, so the arrow stays visible.
+      if (std::abs(g.p1.x - g.p0.x) < box_w) {
+        p0.x = at.x + fs * 0.5f;
+      } else {
+        p0.y = at.y - ts.y - fs * 0.55f;
+      }
       p0.x = std::max(origin.x, std::min(p0.x, origin.x + size.x - ts.x - fs * 0.6f));
       const ImVec2 p1 = p0 + ts + ImVec2(fs * 0.6f, fs * 0.3f);
       dl->AddRectFilled(p0, p1, IM_COL32(60, 36, 8, 240), fs * 0.2f);
