@@ -255,6 +255,28 @@ void Inspector::draw_host(View& view) {
     ImGui::PopID();
   }
   if (!shown) dim("none at this moment");
+  // Closed ones too (the last few), so a finished session can still be opened.
+  std::vector<const trace::Event*> earlier;
+  const auto& ev = view.events();
+  for (std::size_t i = 0; i < view.cursor() && i < ev.size(); ++i)
+    if (ev[i].kind == trace::EventKind::ConnectionOpened && ev[i].conn != 0 &&
+        (ev[i].host == h->name || ev[i].peer == h->name) && !w.connections.count(ev[i].conn))
+      earlier.push_back(&ev[i]);
+  if (!earlier.empty()) {
+    ImGui::TextColored(kDim, "Closed:");
+    const std::size_t first = earlier.size() > 8 ? earlier.size() - 8 : 0;
+    for (std::size_t k = first; k < earlier.size(); ++k) {
+      const trace::Event& e = *earlier[k];
+      const std::string label = "#" + std::to_string(e.conn) + "  " + e.host + " -> " + e.peer +
+                                ":" + std::to_string(e.port) + "  " + e.proto;
+      ImGui::PushID(static_cast<int>(e.conn));
+      if (link_text(label)) {
+        pending_ = Selection::connection(e.conn);
+        pending_set_ = true;
+      }
+      ImGui::PopID();
+    }
+  }
 
   if (has_role(*h, "MTA") || has_role(*h, "MSA")) {
     ImGui::Spacing();

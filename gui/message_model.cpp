@@ -245,8 +245,11 @@ MessageInfo inspect(std::span<const trace::Event> events, std::size_t n, const s
             std::find(m.next_ids.begin(), m.next_ids.end(), next) == m.next_ids.end())
           m.next_ids.push_back(next);
         [[fallthrough]];
-      case EventKind::Deferred:
       case EventKind::Delivered:
+        if (e.kind == EventKind::Delivered && !e.detail.empty())
+          m.mailboxes.push_back(e.host + "/" + e.detail);
+        [[fallthrough]];
+      case EventKind::Deferred:
       case EventKind::Bounced:
       case EventKind::Dropped:
       case EventKind::DsnSent:

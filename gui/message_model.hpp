@@ -68,13 +68,14 @@ struct MessageInfo {
   std::vector<std::string> recipients;
   std::optional<WireCopy> wire;  // how it arrived, when it came over SMTP
   bool have_content = false;
-  mail::ParsedMessage parsed;         // of wire->content
-  std::string subject;                // decoded, "" when unknown
-  std::vector<ReceivedHop> received;  // in message order: the newest hop first
-  std::string previous_id;            // the same message in the previous MTA's queue
-  std::vector<std::string> next_ids;  // ... in the next hops' queues ("queued as")
-  std::vector<std::string> outcomes;  // per recipient, what happened so far (event texts)
-  std::vector<std::string> dsn_ids;   // the DSNs (bounce or delay notices) sent about it
+  mail::ParsedMessage parsed;          // of wire->content
+  std::string subject;                 // decoded, "" when unknown
+  std::vector<ReceivedHop> received;   // in message order: the newest hop first
+  std::string previous_id;             // the same message in the previous MTA's queue
+  std::vector<std::string> next_ids;   // ... in the next hops' queues ("queued as")
+  std::vector<std::string> outcomes;   // per recipient, what happened so far (event texts)
+  std::vector<std::string> dsn_ids;    // the DSNs (bounce or delay notices) sent about it
+  std::vector<std::string> mailboxes;  // "HOST/USER" of each mailbox it was delivered to
   // A DSN: the queue id of the message it reports on (when this MTA made it), its parts.
   std::string dsn_about;
   std::string dsn_kind;                // "failed" or "delayed"

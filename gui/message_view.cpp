@@ -72,6 +72,12 @@ bool draw_message_info(const MessageInfo& m, Selection& go) {
     ImGui::SameLine();
     follow("message " + id, Selection::message(id));
   }
+  for (const auto& box : m.mailboxes) {
+    ImGui::TextUnformatted("Delivered to");
+    ImGui::SameLine();
+    const auto slash = box.find('/');
+    follow("mailbox " + box, Selection::mailbox(box.substr(0, slash), box.substr(slash + 1)));
+  }
   if (!m.dsn_about.empty()) {
     ImGui::TextUnformatted(m.dsn_kind == "delayed" ? "A delay notice (DSN) about"
                                                    : "A bounce (DSN) about");

@@ -384,6 +384,8 @@ TEST(GuiMessage, RelayedMessageLinksItsHopsInTheSimulation) {
   const MessageInfo second = inspect_message(ev, ev.size(), "400001");
   ASSERT_TRUE(second.found);
   EXPECT_EQ(second.previous_id, "200001");
+  EXPECT_EQ(second.mailboxes, std::vector<std::string>{"mx.example.net/carol"});
+  EXPECT_TRUE(first.mailboxes.empty());
   ASSERT_EQ(second.received.size(), 1u);
   EXPECT_EQ(second.received[0].from, "alice-laptop ([192.0.2.10])");
   EXPECT_EQ(second.received[0].by, "mail.example.com (smtpsim)");
