@@ -217,9 +217,12 @@ void Inspector::draw_host(View& view) {
   }
 
   // Services: the same ports the canvas draws as badges.
-  std::vector<int> ports;
-  for (const auto& b : compute_layout(view.spec()))
-    if (b.name == h->name) ports = b.ports;
+  if (ports_for_ != &view.spec()) {  // the layout is computed once per scenario
+    ports_.clear();
+    for (const auto& b : compute_layout(view.spec())) ports_[b.name] = b.ports;
+    ports_for_ = &view.spec();
+  }
+  const std::vector<int>& ports = ports_[h->name];
   if (!ports.empty()) {
     ImGui::Spacing();
     heading("Services");

@@ -61,6 +61,8 @@ class Inspector {
   bool client_side_ = true;
   bool large_ = false;
   std::map<const proto::MachineSpec*, Diagram> diagrams_;
+  std::map<std::string, std::vector<int>> ports_;  // host -> service ports (canvas badges)
+  const scenario::Spec* ports_for_ = nullptr;
   MachineMoment moment_;
   DiagramPicture picture_;
   // Message cache: re-read when the cursor or the recorded trace changed.
