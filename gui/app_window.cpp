@@ -102,7 +102,9 @@ void draw_frame(View& view, Panels& p) {
   ImGui::SameLine();
   ImGui::BeginChild("right-pane", ImVec2(0, top_h));
   const float line = ImGui::GetTextLineHeightWithSpacing();
-  const float inspector_h = large ? 0 : selected ? std::floor(top_h * 0.64f) : line * 5;
+  const float inspector_h = large      ? 0
+                            : selected ? std::floor(top_h * p.inspector.height_share())
+                                       : line * 5;
   ImGui::BeginChild("transcript-pane",
                     ImVec2(0, large ? 0 : top_h - inspector_h - ImGui::GetStyle().ItemSpacing.y));
   p.transcript.draw(view);

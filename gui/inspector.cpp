@@ -5,6 +5,7 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <cstdio>
 
 #include "gui/layout.hpp"
 #include "gui/message_view.hpp"
@@ -382,12 +383,20 @@ void Inspector::draw_connection(View& view) {
     ImGui::TextColored(kDim, "State: not started at this moment");
   }
   if (moment_.last_from >= 0) {
+    // The diagram shows the last transition (orange arrow, trigger on it); its words and
+    // time take a line only when there is room for it, else they are the state's tooltip.
     const auto& f = moment_.spec->state(moment_.last_from);
     const auto& t = moment_.spec->state(moment_.last_to);
-    ImGui::TextColored(ImVec4(1, 0.65f, 0.2f, 1), "Last: %.*s -> %.*s on \"%s\" at %s",
-                       static_cast<int>(f.name.size()), f.name.data(),
-                       static_cast<int>(t.name.size()), t.name.data(), moment_.trigger.c_str(),
-                       engine::format_time(moment_.time).c_str());
+    char last[256];
+    std::snprintf(last, sizeof last, "Last: %.*s -> %.*s on \"%s\" at %s",
+                  static_cast<int>(f.name.size()), f.name.data(), static_cast<int>(t.name.size()),
+                  t.name.data(), moment_.trigger.c_str(),
+                  engine::format_time(moment_.time).c_str());
+    if (large_) {
+      ImGui::TextColored(ImVec4(1, 0.65f, 0.2f, 1), "%s", last);
+    } else if (ImGui::IsItemHovered()) {
+      ImGui::SetTooltip("%s", last);
+    }
   }
 
   // Messages carried: the server's "queued as" replies on this connection so far.

@@ -39,6 +39,9 @@ class Inspector {
   bool client_side() const { return client_side_; }
   // "Large": the app window gives the inspector the canvas's room (projector-sized diagram).
   bool large() const { return large_; }
+  // The share of the right-hand column the inspector asks for under the transcript: a
+  // state diagram needs more height than a list.
+  float height_share() const { return sel_.kind == SelectionKind::Connection ? 0.72f : 0.64f; }
   void set_large(bool on) { large_ = on; }
 
   // What the connection view showed in its last draw (for tests).

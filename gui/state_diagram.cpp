@@ -309,7 +309,7 @@ DiagramPicture draw_diagram(const Diagram& d, const MachineMoment& m, ImVec2 siz
   const ImVec2 a0 = origin + ImVec2(pad, pad);
   const ImVec2 area = size - ImVec2(2 * pad, 2 * pad);
   const float row_h = area.y / static_cast<float>(d.layers);
-  float fs = std::min(base, row_h * 0.45f);
+  float fs = std::min(base, row_h * 0.52f);
   float widest_text = 1;
   for (const auto& s : d.spec->states)
     widest_text =
@@ -321,7 +321,7 @@ DiagramPicture draw_diagram(const Diagram& d, const MachineMoment& m, ImVec2 siz
     fs = std::max(fs * (box_w - fs * 0.6f) / widest_text, base * 0.5f);
   }
   box_w = std::max(box_w, fs * 3);
-  const float box_h = std::min(fs * 1.8f, row_h * 0.8f);
+  const float box_h = std::min(fs * 1.6f, row_h * 0.74f);
   const ImVec2 half(box_w / 2, box_h / 2);
   auto centre = [&](const DiagramNode& nd) { return a0 + ImVec2(nd.x * area.x, nd.y * area.y); };
   const ImVec2 mouse = ImGui::GetIO().MousePos;
@@ -447,19 +447,45 @@ DiagramPicture draw_diagram(const Diagram& d, const MachineMoment& m, ImVec2 siz
     for (std::size_t i = 0; i < d.edges.size(); ++i) {
       if (d.edges[i].from != m.last_from || d.edges[i].to != m.last_to) continue;
       const Geo& g = geo[i];
-      const ImVec2 at =
-          d.edges[i].from == d.edges[i].to ? g.ctrl : quad_point(g.p0, g.ctrl, g.p1, 0.5f);
+      const bool loop = d.edges[i].from == d.edges[i].to;
       const char* t = m.trigger.c_str();
       const ImVec2 ts = font->CalcTextSizeA(fs, 1e9f, 0, t);
-      ImVec2 p0 = at - ts * 0.5f - ImVec2(fs * 0.3f, fs * 0.15f);
-      // A steep arrow between stacked boxes: the label goes beside it, not over the boxes.
-      // Otherwise it sits just above the arrow, so the arrow stays visible.
-      if (std::abs(g.p1.x - g.p0.x) < box_w) {
-        p0.x = at.x + fs * 0.5f;
-      } else {
-        p0.y = at.y - ts.y - fs * 0.55f;
+      const ImVec2 label = ts + ImVec2(fs * 0.6f, fs * 0.3f);
+      // Candidate places along the arrow: beside a steep one, above or below a flat one;
+      // the first that covers no state box wins (else the middle, above).
+      const bool steep = std::abs(g.p1.x - g.p0.x) < box_w;
+      auto place = [&](float along, int side) {
+        const ImVec2 at = loop ? g.ctrl : quad_point(g.p0, g.ctrl, g.p1, along);
+        ImVec2 p0 = at - label * 0.5f;
+        if (steep) {
+          p0.x = side > 0 ? at.x + fs * 0.5f : at.x - label.x - fs * 0.5f;
+        } else {
+          p0.y = side > 0 ? at.y - label.y - fs * 0.3f : at.y + fs * 0.3f;
+        }
+        p0.x = std::max(origin.x, std::min(p0.x, origin.x + size.x - label.x));
+        p0.y = std::max(origin.y, std::min(p0.y, origin.y + size.y - label.y));
+        return p0;
+      };
+      auto covers_a_box = [&](ImVec2 p0) {
+        for (const auto& b : pic.boxes)
+          if (p0.x < b.max.x && b.min.x < p0.x + label.x && p0.y < b.max.y &&
+              b.min.y < p0.y + label.y)
+            return true;
+        return false;
+      };
+      ImVec2 p0 = place(0.5f, 1);
+      for (const float along : {0.5f, 0.35f, 0.65f}) {
+        bool found = false;
+        for (const int side : {1, -1}) {
+          const ImVec2 c = place(along, side);
+          if (!covers_a_box(c)) {
+            p0 = c;
+            found = true;
+            break;
+          }
+        }
+        if (found) break;
       }
-      p0.x = std::max(origin.x, std::min(p0.x, origin.x + size.x - ts.x - fs * 0.6f));
       const ImVec2 p1 = p0 + ts + ImVec2(fs * 0.6f, fs * 0.3f);
       dl->AddRectFilled(p0, p1, IM_COL32(60, 36, 8, 240), fs * 0.2f);
       dl->AddRect(p0, p1, kEdgeLast, fs * 0.2f, 0, th);
