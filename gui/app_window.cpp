@@ -87,7 +87,7 @@ void draw_frame(View& view, Panels& p) {
   // The inspector sits under the transcript; "larger" gives it the canvas's room instead.
   const bool selected = !p.inspector.selection().empty();
   const bool large = selected && p.inspector.large();
-  const float canvas_w = std::floor(avail.x * (selected ? 0.56f : 0.64f));
+  const float canvas_w = std::floor(avail.x * (selected ? 0.6f : 0.64f));
   if (large) {
     ImGui::BeginChild("inspector-pane", ImVec2(canvas_w, top_h), true);
     p.inspector.draw(view);
