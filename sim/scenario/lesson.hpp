@@ -62,9 +62,11 @@ struct Question {
   std::string answer;                // one of choices, or the typed answer
   std::string explain;               // shown after answering, right or wrong
   // The answer checked against the simulation: the first event after the step's place that
-  // matches `verify` must have `field` ("code", "host", "peer", "text", "address", "port")
-  // equal to `answer` (for "text": start with it). A question without verify is refused by
-  // the loader unless it is marked "opinion": true (no right answer in the trace).
+  // matches `verify` must have `field` ("code", "host", "peer", "text", "address", "port",
+  // "proto") equal to `answer` (for "text": start with it; for "code" and "port": the number
+  // the answer starts with, so a choice may read "354 go ahead"). A question without verify
+  // is refused by the loader unless it is marked "opinion": true (no right answer in the
+  // trace).
   std::optional<EventPattern> verify;
   std::string field = "code";
   bool opinion = false;
