@@ -366,6 +366,21 @@ void Inspector::draw_connection(View& view) {
   ImGui::SameLine();
   if (ImGui::RadioButton(server_label.c_str(), !client_side_)) client_side_ = false;
   const std::string& side = client_side_ ? opened->host : opened->peer;
+  // A side that never moved through the whole connection runs no machine in the simulation
+  // (a person typing SMTP by hand, lesson action "telnet"): say so rather than draw one.
+  bool moved = false, over = view.finished();
+  for (const auto& e : ev) {
+    if (e.conn != sel_.conn) continue;
+    moved |= e.kind == trace::EventKind::StateChanged && e.host == side;
+    over |= e.kind == trace::EventKind::ConnectionClosed;
+  }
+  if (!moved && over) {
+    moment_ = MachineMoment{};
+    dim(side +
+        " runs no protocol machine on this connection: its lines were typed by hand. "
+        "The other side's machine is the one that checks them.");
+    return;
+  }
   moment_ = machine_at(ev, view.cursor(), sel_.conn, side, machine_for(proto, client_side_));
   if (!moment_.spec) {
     dim("No state machine is known for " + proto + ".");

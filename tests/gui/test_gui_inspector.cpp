@@ -19,6 +19,7 @@
 #include "gui/theme.hpp"
 #include "gui/view.hpp"
 #include "sim/proto/mail/dsn.hpp"
+#include "sim/scenario/lesson.hpp"
 #include "sim/scenario/load.hpp"
 
 namespace smtpsim::gui {
@@ -615,6 +616,32 @@ TEST_F(InspectorHeadless, EveryViewDrawsAndLinksGoBack) {
   in.select(Selection::queue("mail.example.com"));
   EXPECT_TRUE(in.back());
   EXPECT_EQ(in.selection(), Selection::host("mail.example.com"));
+}
+
+TEST_F(InspectorHeadless, AHandTypedSideShowsNoMachine) {
+  // Lesson 04: a person types SMTP to the MTA ("telnet"); only the server runs a machine.
+  auto r = scenario::load_lesson(std::string(SMTPSIM_SOURCE_DIR) + "/lessons/04-reply-codes.json");
+  if (auto* e = std::get_if<scenario::LoadError>(&r)) FAIL() << e->message;
+  View v(std::get<scenario::Lesson>(r).scenario);
+  while (!v.finished()) v.pump(10000);
+  v.seek(v.events().size());
+  Inspector in;
+  auto frame = [&] {
+    ImGui::NewFrame();
+    ImGui::Begin("inspector");
+    in.draw(v);
+    ImGui::End();
+    ImGui::Render();
+  };
+  in.select(Selection::connection(1));
+  in.show_client_side(true);
+  frame();
+  EXPECT_EQ(in.last_moment().spec, nullptr);  // no SMTP client diagram for a person
+  in.show_client_side(false);
+  frame();
+  ASSERT_NE(in.last_moment().spec, nullptr);
+  EXPECT_EQ(in.last_moment().spec->name, "SMTP server");
+  EXPECT_GE(in.last_moment().current, 0);
 }
 
 }  // namespace
