@@ -209,9 +209,25 @@ void Inspector::draw_host(View& view) {
   }
   if (h->mua) {
     ImGui::Text("User: %s", h->mua->address.c_str());
-    ImGui::Text("Sends via: %s:%d", h->mua->submit_to.c_str(), h->mua->port);
+    ImGui::Text("Sends via:");
+    ImGui::SameLine();
+    if (link_text(h->mua->submit_to)) {
+      pending_ = Selection::host(h->mua->submit_to);
+      pending_set_ = true;
+    }
+    ImGui::SameLine(0, 0);
+    ImGui::Text(":%d", h->mua->port);
     if (!h->mua->retrieve_from.empty()) {
-      ImGui::Text("Reads via: %s (%s)", h->mua->retrieve_from.c_str(), h->mua->protocol.c_str());
+      ImGui::Text("Reads via:");
+      ImGui::SameLine();
+      ImGui::PushID("reads");
+      if (link_text(h->mua->retrieve_from)) {
+        pending_ = Selection::host(h->mua->retrieve_from);
+        pending_set_ = true;
+      }
+      ImGui::PopID();
+      ImGui::SameLine();
+      ImGui::Text("(%s)", h->mua->protocol.c_str());
       auto it = w.device_messages.find(h->name);
       ImGui::Text("Messages on this device: %d", it == w.device_messages.end() ? 0 : it->second);
     }
