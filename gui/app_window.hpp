@@ -1,6 +1,6 @@
 // The window shell: GLFW + OpenGL 3 + Dear ImGui, DPI scale, fonts, theme, full screen,
 // help overlay, and the screenshot mode used by tests and `make screenshots`. It lays the
-// panels out (canvas, transcript, timeline) around one View and never touches the model
+// panels out (canvas, transcript, inspector, timeline) around one View and never touches the model
 // except through the View's controls.
 #pragma once
 
