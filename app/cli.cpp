@@ -16,6 +16,7 @@
 #include "app/lesson_cmd.hpp"
 #include "app/run_cmd.hpp"
 #include "app/smtpd_stdio.hpp"
+#include "gui/selection.hpp"
 #include "sim/proto/smtp/address.hpp"
 
 namespace smtpsim::app {
@@ -137,6 +138,18 @@ int run_cli(int argc, char** argv) {
                    "With --screenshot: show a dialog open (compose, read, latency, dns-add, "
                    "open, export-text, export-json, save, screenshot)")
       ->needs(shot);
+  gui_cmd
+      ->add_option("--select", gui.select,
+                   "With --screenshot: show in the inspector host:NAME, conn:N, queue:HOST, "
+                   "mailbox:HOST/USER or message:QUEUEID")
+      ->needs(shot)
+      ->check(CLI::Validator(
+          [](std::string& s) {
+            return gui::Selection::parse(s) ? std::string{}
+                                            : "expected host:NAME, conn:N, queue:HOST, "
+                                              "mailbox:HOST/USER or message:QUEUEID";
+          },
+          "SELECTION"));
   gui_cmd->add_option("--seed", gui.seed, "Seed for every random choice (default: the scenario's)");
   gui_cmd->add_option("--console-script", gui.console_script,
                       "Open the SMTP console (F2) and type the lines of FILE into it");

@@ -64,6 +64,7 @@ int run_gui_command(const GuiOptions& o, std::FILE* err) {
     w.layout_json = o.layout_json;
     w.data_dir = data_dir();
     w.dialog = o.dialog;
+    w.select = o.select;
     const int rc = gui::run_window(std::move(view), w, err);
     if (rc == gui::kNoDisplay) return no_display(err, name);
     return rc;

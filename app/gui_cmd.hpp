@@ -19,6 +19,7 @@ struct GuiOptions {
   std::string screenshot;
   std::optional<std::size_t> at;
   std::string layout_json;  // with --screenshot: host boxes and envelopes in pixels
+  std::string select;       // with --screenshot: what the inspector shows ("host:NAME", ...)
   std::optional<std::uint64_t> seed;
   std::string dialog;  // with --screenshot: a dialog shown open (gui::MenuBar::open_dialog)
 };

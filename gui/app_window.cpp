@@ -56,7 +56,8 @@ void draw_help() {
       {"F2", "SMTP console: type to a server yourself"},
       {"Mouse wheel", "zoom the network"},
       {"Drag", "move a host, or pan the background"},
-      {"Click a transcript line", "go to that moment"},
+      {"Click a transcript line", "go to that moment, inspect its connection"},
+      {"Click a host", "inspect it (services, connections, queue, mailboxes)"},
   };
   if (ImGui::BeginTable("keys", 2, ImGuiTableFlags_RowBg)) {
     for (const auto& r : rows) {
@@ -93,15 +94,47 @@ void draw_frame(View& view, Panels& p) {
   const float timeline_h = ImGui::GetFrameHeightWithSpacing() + ImGui::GetFontSize() * 2.4f;
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float top_h = std::max(100.f, avail.y - timeline_h);
-  const float canvas_w = std::floor(avail.x * 0.64f);
-  ImGui::BeginChild("canvas-pane", ImVec2(canvas_w, top_h), false,
-                    ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
-  p.canvas.draw(view, ImGui::GetContentRegionAvail());
-  ImGui::EndChild();
+  // The inspector sits under the transcript; "larger" gives it the canvas's room instead.
+  const bool selected = !p.inspector.selection().empty();
+  const bool large = selected && p.inspector.large();
+  const float canvas_w = std::floor(avail.x * (selected ? 0.6f : 0.64f));
+  if (large) {
+    ImGui::BeginChild("inspector-pane", ImVec2(canvas_w, top_h), true);
+    p.inspector.draw(view);
+    ImGui::EndChild();
+  } else {
+    p.canvas.set_highlight(p.inspector.hosts(view));
+    ImGui::BeginChild("canvas-pane", ImVec2(canvas_w, top_h), false,
+                      ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
+    p.canvas.draw(view, ImGui::GetContentRegionAvail());
+    ImGui::EndChild();
+  }
   ImGui::SameLine();
-  ImGui::BeginChild("transcript-pane", ImVec2(0, top_h));
+  ImGui::BeginChild("right-pane", ImVec2(0, top_h));
+  const float line = ImGui::GetTextLineHeightWithSpacing();
+  const float inspector_h = large      ? 0
+                            : selected ? std::floor(top_h * p.inspector.height_share())
+                                       : line * 5;
+  ImGui::BeginChild("transcript-pane",
+                    ImVec2(0, large ? 0 : top_h - inspector_h - ImGui::GetStyle().ItemSpacing.y));
   p.transcript.draw(view);
   ImGui::EndChild();
+  if (!large) {
+    ImGui::BeginChild("inspector-pane", ImVec2(0, 0), true);
+    p.inspector.draw(view);
+    ImGui::EndChild();
+  }
+  ImGui::EndChild();
+  // Clicks select: a host on the canvas, a transcript line's connection (or message).
+  if (!large && !p.canvas.clicked_host().empty())
+    p.inspector.select(Selection::host(p.canvas.clicked_host()));
+  if (auto ev = p.transcript.clicked_event(); ev && *ev < view.events().size()) {
+    const trace::Event& e = view.events()[*ev];
+    Selection s = Selection::for_event(e);
+    if (!s.empty()) p.inspector.select(s);
+    if (e.kind == trace::EventKind::StateChanged && e.conn != 0)
+      p.inspector.show_client_side(view.client_of(e.conn) == e.host);
+  }
   p.timeline.draw(view);
   ImGui::End();
   p.menu.draw_dialogs(view);
@@ -198,6 +231,9 @@ int run_window(std::unique_ptr<View> owned, const WindowOptions& o, std::FILE* e
   // The console's monospace text a little larger than the rest: it is read from the back row.
   // (Added before the first frame, when the backend builds the font atlas.)
   panels.console.mono = ConsolePanel::load_font((o.presenter ? 30.f : 22.f) * dpi);
+  // The caller checked the text (app/gui_cmd.cpp); an unparsable one selects nothing.
+  if (auto sel = Selection::parse(o.select); sel && !o.select.empty())
+    panels.inspector.select(*sel);
   bool fullscreen = false;
   int saved[4] = {0, 0, o.width, o.height};
   auto toggle_fullscreen = [&] {

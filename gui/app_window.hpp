@@ -1,6 +1,6 @@
 // The window shell: GLFW + OpenGL 3 + Dear ImGui, DPI scale, fonts, theme, full screen,
 // help overlay, and the screenshot mode used by tests and `make screenshots`. It lays the
-// panels out (canvas, transcript, timeline) around one View and never touches the model
+// panels out (canvas, transcript, inspector, timeline) around one View and never touches the model
 // except through the View's controls.
 #pragma once
 
@@ -14,6 +14,7 @@
 #include "gui/canvas.hpp"
 #include "gui/menu_bar.hpp"
 #include "gui/console_panel.hpp"
+#include "gui/inspector.hpp"
 #include "gui/timeline.hpp"
 #include "gui/transcript.hpp"
 #include "gui/view.hpp"
@@ -25,6 +26,7 @@ struct WindowOptions {
   std::string console_script;      // open the SMTP console and type these lines (one a line)
   std::string screenshot;          // write a PNG of the window and exit
   std::optional<std::size_t> at;   // screenshot: cursor (number of events applied)
+  std::string select;              // screenshot: what the inspector shows (Selection::parse)
   std::string layout_json;         // screenshot: write host boxes and envelopes (pixels)
   int width = 1600, height = 900;  // initial window size (screen coordinates)
   std::string data_dir;            // shipped scenarios and lessons (File > Open)
@@ -42,6 +44,7 @@ struct Panels {
   std::uint64_t generation = 0;  // View::generation() the panels were filled from
   // F2: the SMTP console (lesson 13), drawn only when open.
   ConsolePanel console;
+  Inspector inspector;
 };
 void draw_frame(View& view, Panels& panels);
 

@@ -194,7 +194,7 @@ void Canvas::draw(View& view, ImVec2 size) {
   size.x = std::max(size.x, 50.f);
   size.y = std::max(size.y, 50.f);
   const ImVec2 origin = ImGui::GetCursorScreenPos();
-  ImGui::InvisibleButton("network-canvas", size);
+  const bool released = ImGui::InvisibleButton("network-canvas", size);
   const bool hovered = ImGui::IsItemHovered();
   ImGuiIO& io = ImGui::GetIO();
   compute_boxes(view, origin, size);
@@ -204,6 +204,11 @@ void Canvas::draw(View& view, ImVec2 size) {
     dragging_.clear();
     for (const auto& b : boxes_)
       if (ImGui::IsMouseHoveringRect(b.min, b.max)) dragging_ = b.name;
+  }
+  clicked_.clear();
+  if (released && io.MouseDragMaxDistanceSqr[ImGuiMouseButton_Left] < 4.f * 4.f) {
+    for (const auto& b : boxes_)
+      if (ImGui::IsMouseHoveringRect(b.min, b.max)) clicked_ = b.name;
   }
   if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 2.f)) {
     if (dragging_.empty()) {
@@ -284,6 +289,12 @@ void Canvas::draw(View& view, ImVec2 size) {
     const bool down = w.hosts_down.count(b.name) > 0;
     const float bw = b.max.x - b.min.x, bh = b.max.y - b.min.y;
     const ImU32 accent = down ? IM_COL32(130, 130, 130, 255) : glyph_colour(hb.glyph);
+    if (std::find(highlight_.begin(), highlight_.end(), b.name) != highlight_.end()) {
+      // Selected in the inspector: a white halo around the box.
+      const float m = std::max(4.f, 6 * s);
+      dl->AddRect(ImVec2(b.min.x - m, b.min.y - m), ImVec2(b.max.x + m, b.max.y + m),
+                  IM_COL32(255, 255, 255, 230), 10 * s, 0, std::max(2.f, 3 * s));
+    }
     dl->AddRectFilled(b.min, b.max, down ? kDownFill : kBoxFill, 8 * s);
     dl->AddRect(b.min, b.max, accent, 8 * s, 0, std::max(2.f, 3 * s));
     // Glyph on the left, then four lines: name, roles, domain or address, IP address.

@@ -36,6 +36,10 @@ class Canvas {
   const std::vector<ScreenEnvelope>& envelopes() const { return envelopes_; }
   // The tooltip lines of the envelopes under the mouse in the last draw().
   const std::vector<std::string>& hovered() const { return tips_; }
+  // The host clicked (pressed and released without dragging) in the last draw(), or "".
+  const std::string& clicked_host() const { return clicked_; }
+  // Hosts drawn with a halo (what the inspector shows).
+  void set_highlight(std::vector<std::string> hosts) { highlight_ = std::move(hosts); }
   // World -> screen for a canvas at `origin` of `size` (pan and zoom applied).
   void compute_boxes(const View& view, ImVec2 origin, ImVec2 size);
   void reset_view() {
@@ -55,6 +59,8 @@ class Canvas {
   double world_min_x_ = 0, world_min_y_ = 0;
   std::map<std::string, ImVec2> moved_;  // host -> world offset dragged by the user
   std::string dragging_;
+  std::string clicked_;
+  std::vector<std::string> highlight_;
   std::vector<HostBox> layout_;
   bool have_layout_ = false;
   std::vector<ScreenBox> boxes_;

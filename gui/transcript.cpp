@@ -107,6 +107,7 @@ std::vector<std::size_t> TranscriptPanel::visible(const View& view) const {
 
 void TranscriptPanel::draw(View& view) {
   sync(view);
+  clicked_.reset();
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 14);
   std::string current_filter = filter_.empty() ? "all hosts" : filter_;
   for (const auto& [id, label] : connections_)
@@ -166,6 +167,7 @@ void TranscriptPanel::draw(View& view) {
       if (ImGui::Selectable(shown.c_str(), static_cast<std::size_t>(k) == current)) {
         view.play(false);
         activate(view, r);
+        clicked_ = r.event;
       }
       ImGui::PopStyleColor();
       if (ImGui::IsItemHovered()) {

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,6 +44,8 @@ class TranscriptPanel {
     conn_filter_ = conn;
     filter_.clear();
   }
+  // The event of the line clicked in the last draw(), if any (the app selects its connection).
+  std::optional<std::size_t> clicked_event() const { return clicked_; }
   // What the user gets by clicking row r: the cursor just after its event.
   static void activate(View& view, const TranscriptRow& r) { view.seek(r.event + 1); }
 
@@ -55,6 +58,7 @@ class TranscriptPanel {
   std::vector<std::pair<std::uint64_t, std::string>> connections_;  // id, "client→server:port"
   bool labels_ = false;  // show the connection labels (the full lines)
   std::size_t last_cursor_ = static_cast<std::size_t>(-1);
+  std::optional<std::size_t> clicked_;
 };
 
 // A sentence for a reply code ("550 5.1.1 ..." -> "no such user"), or "" when unknown.

@@ -7,11 +7,13 @@ standard library (the PNG is decoded with zlib):
   * every host box the program reports is drawn where it says (the box fill covers a good
     part of it; a host listed in --down has the grey "down" fill instead);
   * every envelope the program reports has its protocol's colour at its centre, and at least
-    --min-envelopes of them exist (--proto: one of them carries that protocol).
+    --min-envelopes of them exist (--proto: one of them carries that protocol);
+  * with --select (the inspector's selection) and --lit: the inspector column shows a state
+    diagram box lit in the current-state colour.
 
 Exit 77 (skipped) when xvfb-run is missing.
 usage: screenshot_check.py SMTPSIM SCENARIO STEP OUTDIR [--min-envelopes N] [--proto P]
-                           [--down HOST]...
+                           [--down HOST]... [--select SELECTION [--lit]]
 """
 import argparse
 import json
@@ -24,6 +26,7 @@ import zlib
 
 BOX_FILL = (34, 40, 54)
 DOWN_FILL = (70, 70, 74)
+LIT_STATE = (255, 208, 70)  # gui/state_diagram.cpp kCurrent
 PROTO = {"SMTP": (255, 196, 60), "DNS": (80, 200, 255), "POP3": (120, 230, 110),
          "IMAP": (235, 130, 255)}
 
@@ -79,19 +82,25 @@ def main():
     ap.add_argument("--min-envelopes", type=int, default=0)
     ap.add_argument("--proto", default="")
     ap.add_argument("--down", action="append", default=[])
+    ap.add_argument("--select", default="")
+    ap.add_argument("--lit", action="store_true")
     a = ap.parse_args()
     if not shutil.which("xvfb-run"):
         print("xvfb-run not found: skipped")
         return 77
     os.makedirs(a.outdir, exist_ok=True)
-    png = os.path.join(a.outdir, f"{a.scenario}-{a.step}.png")
-    layout = os.path.join(a.outdir, f"{a.scenario}-{a.step}.json")
+    tag = f"{a.scenario}-{a.step}" + (f"-{a.select.replace(':', '-').replace('/', '-')}"
+                                      if a.select else "")
+    png = os.path.join(a.outdir, f"{tag}.png")
+    layout = os.path.join(a.outdir, f"{tag}.json")
     env = dict(os.environ)
     # Mesa's software GL keeps a few bytes for the life of the process: not our leak.
     env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":detect_leaks=0"
     env["LIBGL_ALWAYS_SOFTWARE"] = "1"
     cmd = ["xvfb-run", "-a", "-s", "-screen 0 1600x900x24", a.smtpsim, "gui", a.scenario,
            "--screenshot", png, "--at", str(a.step), "--layout-json", layout]
+    if a.select:
+        cmd += ["--select", a.select]
     r = subprocess.run(cmd, env=env, timeout=300)
     if r.returncode != 0:
         print(f"FAIL: {' '.join(cmd)} exited {r.returncode}")
@@ -134,6 +143,14 @@ def main():
         print(f"envelope event {e['event']} {e['proto']} at ({e['x']},{e['y']}): {hits}/{len(around)}")
         if hits < len(around) // 4:
             problems.append(f"envelope {e} not drawn in {want}")
+    if a.lit:
+        # The lit box is a solid block of its colour right of the canvas (text in a similar
+        # yellow covers far fewer pixels).
+        right = max((b["x1"] for b in lay["hosts"]), default=0)
+        lit = sum(near(px[y][x], LIT_STATE, 6) for y in range(h) for x in range(right, w))
+        print(f"lit state: {lit} pixels")
+        if lit < 800:
+            problems.append(f"no lit state box in the inspector ({lit} pixels)")
     for p in problems:
         print("FAIL:", p)
     return 1 if problems else 0
