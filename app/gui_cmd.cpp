@@ -1,6 +1,7 @@
 // Opening the GUI: resolve and load the scenario, check for a display, hand over to gui/.
 #include "app/gui_cmd.hpp"
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
@@ -37,6 +38,7 @@ bool env_set(const char* name) {
 }  // namespace
 
 int run_gui_command(const GuiOptions& o, std::FILE* err) {
+  const auto launched = std::chrono::steady_clock::now();
   const std::string name = o.scenario.empty() ? first_shipped_scenario() : o.scenario;
   if (name.empty()) {
     std::fprintf(err, "smtpsim gui: no scenario given and none shipped in %s.\n",
@@ -56,6 +58,8 @@ int run_gui_command(const GuiOptions& o, std::FILE* err) {
     w.screenshot = o.screenshot;
     w.at = o.at;
     w.layout_json = o.layout_json;
+    w.bench_frames = o.bench_frames;
+    w.launched = launched;
     const int rc = gui::run_window(view, w, err);
     if (rc == gui::kNoDisplay) return no_display(err, name);
     return rc;

@@ -19,6 +19,7 @@ struct GuiOptions {
   std::optional<std::size_t> at;
   std::string layout_json;  // with --screenshot: host boxes and envelopes in pixels
   std::optional<std::uint64_t> seed;
+  std::size_t bench_frames = 0;  // --bench-frames N: print frame times and memory, exit
 };
 
 // The first shipped scenario in alphabetical order ("" when there is none).

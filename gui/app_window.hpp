@@ -4,6 +4,7 @@
 // except through the View's controls.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdio>
 #include <optional>
@@ -22,6 +23,11 @@ struct WindowOptions {
   std::optional<std::size_t> at;   // screenshot: cursor (number of events applied)
   std::string layout_json;         // screenshot: write host boxes and envelopes (pixels)
   int width = 1600, height = 900;  // initial window size (screen coordinates)
+  // --bench-frames N: after the first frame, run the simulation to its end, put the cursor on
+  // `at` (default: 0), play at the View's speed for N frames and print frame times, the time
+  // from `launched` to the first frame and the resident memory (gui/frame_stats.hpp); exit.
+  std::size_t bench_frames = 0;
+  std::chrono::steady_clock::time_point launched = std::chrono::steady_clock::now();
 };
 
 // The panels around one View, and one frame of them filling the main viewport (between

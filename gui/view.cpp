@@ -2,6 +2,7 @@
 #include "gui/view.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace smtpsim::gui {
 
@@ -9,7 +10,12 @@ using trace::EventKind;
 
 View::View(scenario::Spec spec, std::optional<std::uint64_t> seed)
     : spec_(std::move(spec)), seed_(seed) {
-  for (const auto& h : spec_.hosts) latency_[h.name] = h.latency_us;
+  std::int64_t top = 0;
+  for (const auto& h : spec_.hosts) {
+    latency_[h.name].push_back({0, h.latency_us});
+    top = std::max(top, h.latency_us);
+  }
+  longest_hop_ = std::max<std::int64_t>(1, 2 * top);
   rec_.subscribe([this](const trace::Event& e) { on_event(e); });
   sim_ = std::make_unique<scenario::Simulation>(spec_, rec_, seed_);
 }
@@ -27,7 +33,18 @@ void View::on_event(const trace::Event& e) {
       clients_[e.conn] = e.host;
       break;
     case EventKind::LatencyChanged:
-      break;  // the canvas keeps the scenario's latencies (travel time is only a picture)
+      // Network::set_latency traces "uplink latency is now N ms" (the text is the event's
+      // only carrier of the value; whole milliseconds are precise enough for a picture).
+      if (auto it = latency_.find(e.host); it != latency_.end()) {
+        const auto at = e.text.rfind("now ");
+        if (at == std::string::npos) break;
+        const std::int64_t us = std::strtoll(e.text.c_str() + at + 4, nullptr, 10) * 1000;
+        it->second.push_back({static_cast<std::size_t>(e.seq), us});
+        std::int64_t top = 0;
+        for (const auto& [_, l] : latency_) top = std::max(top, l.back().us);
+        longest_hop_ = std::max(longest_hop_, 2 * top);
+      }
+      break;
     default:
       break;
   }
@@ -91,11 +108,21 @@ std::int64_t View::end_time() const {
   return rec_.empty() ? 0 : rec_.events().back().time;
 }
 
+std::int64_t View::uplink_at(const std::string& host, std::size_t at) const {
+  auto it = latency_.find(host);
+  if (it == latency_.end()) return 10'000;
+  // The last change at or before `at` (the list is in event order and starts at 0).
+  auto after = std::upper_bound(it->second.begin(), it->second.end(), at,
+                                [](std::size_t n, const LatencyFrom& l) { return n < l.first; });
+  return std::prev(after)->us;
+}
+
+std::int64_t View::travel_us(const std::string& a, const std::string& b, std::size_t at) const {
+  return std::max<std::int64_t>(uplink_at(a, at) + uplink_at(b, at), 1);
+}
+
 std::int64_t View::travel_us(const std::string& a, const std::string& b) const {
-  auto la = latency_.find(a), lb = latency_.find(b);
-  const std::int64_t t =
-      (la == latency_.end() ? 10'000 : la->second) + (lb == latency_.end() ? 10'000 : lb->second);
-  return std::max<std::int64_t>(t, 1);
+  return travel_us(a, b, cursor_);
 }
 
 std::string View::client_of(std::uint64_t conn) const {
@@ -105,8 +132,7 @@ std::string View::client_of(std::uint64_t conn) const {
 
 std::vector<InFlight> View::in_flight() {
   std::vector<InFlight> out;
-  std::int64_t longest = 1;
-  for (const auto& [_, l] : latency_) longest = std::max(longest, 2 * l);
+  const std::int64_t longest = longest_hop_;
   ensure(cursor_ + 64);  // replies are traced on arrival: look a little ahead
   const auto& ev = rec_.events();
   const std::int64_t now = display_time_;
@@ -114,7 +140,7 @@ std::vector<InFlight> View::in_flight() {
     const trace::Event& e = ev[i];
     if (e.kind != EventKind::Line && e.kind != EventKind::Datagram) return;
     if (e.host.empty() || e.peer.empty() || e.host == e.peer) return;
-    const std::int64_t travel = travel_us(e.host, e.peer);
+    const std::int64_t travel = travel_us(e.host, e.peer, i);
     // The client's tracer records its own lines when sent and the server's when they
     // arrive; datagrams are recorded when sent.
     const bool sent_at_t = e.kind == EventKind::Datagram || client_of(e.conn) == e.host;

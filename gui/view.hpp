@@ -73,8 +73,11 @@ class View {
   const std::vector<Marker>& markers() const { return markers_; }
   // Lines and datagrams on the wire at display_time().
   std::vector<InFlight> in_flight();
-  // One-way travel time between two hosts (sum of their uplinks), from the scenario.
+  // One-way travel time between two hosts (sum of their uplinks) as it was when event
+  // `at` happened: the scenario's latencies, changed by every LatencyChanged before `at`
+  // (a `latency` action slows the animation from that moment on). Default: at the cursor.
   std::int64_t travel_us(const std::string& a, const std::string& b) const;
+  std::int64_t travel_us(const std::string& a, const std::string& b, std::size_t at) const;
   // The connection's client host for a Line event (from its ConnectionOpened), or "".
   std::string client_of(std::uint64_t conn) const;
 
@@ -98,7 +101,15 @@ class View {
   std::size_t world_at_ = 0;
   std::vector<Marker> markers_;
   std::map<std::uint64_t, std::string> clients_;  // conn -> client host
-  std::map<std::string, std::int64_t> latency_;   // host -> uplink latency
+  // host -> its uplink latency from event index `first` on, in event order (the scenario's
+  // value from 0, then one entry per LatencyChanged).
+  struct LatencyFrom {
+    std::size_t first = 0;
+    std::int64_t us = 0;
+  };
+  std::map<std::string, std::vector<LatencyFrom>> latency_;
+  std::int64_t longest_hop_ = 1;  // the largest one-way travel time ever seen
+  std::int64_t uplink_at(const std::string& host, std::size_t at) const;
 };
 
 }  // namespace smtpsim::gui

@@ -7,11 +7,13 @@ standard library (the PNG is decoded with zlib):
   * every host box the program reports is drawn where it says (the box fill covers a good
     part of it; a host listed in --down has the grey "down" fill instead);
   * every envelope the program reports has its protocol's colour at its centre, and at least
-    --min-envelopes of them exist (--proto: one of them carries that protocol).
+    --min-envelopes of them exist (--proto: one of them carries that protocol);
+  * --presenter: the window was drawn in presenter mode -- the program reports a font of at
+    least 26 px, and the window background is pure black (high contrast).
 
 Exit 77 (skipped) when xvfb-run is missing.
 usage: screenshot_check.py SMTPSIM SCENARIO STEP OUTDIR [--min-envelopes N] [--proto P]
-                           [--down HOST]...
+                           [--down HOST]... [--presenter]
 """
 import argparse
 import json
@@ -79,19 +81,23 @@ def main():
     ap.add_argument("--min-envelopes", type=int, default=0)
     ap.add_argument("--proto", default="")
     ap.add_argument("--down", action="append", default=[])
+    ap.add_argument("--presenter", action="store_true")
     a = ap.parse_args()
     if not shutil.which("xvfb-run"):
         print("xvfb-run not found: skipped")
         return 77
     os.makedirs(a.outdir, exist_ok=True)
-    png = os.path.join(a.outdir, f"{a.scenario}-{a.step}.png")
-    layout = os.path.join(a.outdir, f"{a.scenario}-{a.step}.json")
+    stem = f"{a.scenario}-{a.step}" + ("-presenter" if a.presenter else "")
+    png = os.path.join(a.outdir, stem + ".png")
+    layout = os.path.join(a.outdir, stem + ".json")
     env = dict(os.environ)
     # Mesa's software GL keeps a few bytes for the life of the process: not our leak.
     env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":detect_leaks=0"
     env["LIBGL_ALWAYS_SOFTWARE"] = "1"
     cmd = ["xvfb-run", "-a", "-s", "-screen 0 1600x900x24", a.smtpsim, "gui", a.scenario,
            "--screenshot", png, "--at", str(a.step), "--layout-json", layout]
+    if a.presenter:
+        cmd.append("--presenter")
     r = subprocess.run(cmd, env=env, timeout=300)
     if r.returncode != 0:
         print(f"FAIL: {' '.join(cmd)} exited {r.returncode}")
@@ -119,6 +125,12 @@ def main():
         for c in lay["hosts"][i + 1:]:
             if b["x0"] < c["x1"] and c["x0"] < b["x1"] and b["y0"] < c["y1"] and c["y0"] < b["y1"]:
                 problems.append(f"hosts {b['name']} and {c['name']} overlap")
+    if a.presenter:
+        if lay.get("font_px", 0) < 26:
+            problems.append(f"presenter font {lay.get('font_px')} px, wanted at least 26")
+        corner = px[h - 3][w - 3]
+        if not near(corner, (0, 0, 0), 2):
+            problems.append(f"presenter background {corner} is not black")
     envs = lay["envelopes"]
     if len(envs) < a.min_envelopes:
         problems.append(f"{len(envs)} envelopes, wanted at least {a.min_envelopes}")
