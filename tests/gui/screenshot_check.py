@@ -128,7 +128,7 @@ def main():
     if a.presenter:
         if lay.get("font_px", 0) < 26:
             problems.append(f"presenter font {lay.get('font_px')} px, wanted at least 26")
-        corner = px[h - 3][w - 3]
+        corner = px[10][w - 12]  # right of the title line
         if not near(corner, (0, 0, 0), 2):
             problems.append(f"presenter background {corner} is not black")
     envs = lay["envelopes"]
