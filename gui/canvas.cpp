@@ -6,6 +6,7 @@
 #include <cmath>
 #include <set>
 #include <string>
+#include <unordered_map>
 
 #include "sim/engine/sim_time.hpp"
 
@@ -232,7 +233,7 @@ void Canvas::draw(View& view, ImVec2 size) {
   const float small = px * 0.8f;
 
   const trace::WorldView& w = view.world();
-  std::map<std::string, const ScreenBox*> by_name;
+  std::unordered_map<std::string, const ScreenBox*> by_name;  // per envelope: hashed
   for (const auto& b : boxes_) by_name[b.name] = &b;
   auto centre = [&](const std::string& n) {
     const ScreenBox* b = by_name.at(n);

@@ -23,6 +23,7 @@ View::View(scenario::Spec spec, std::optional<std::uint64_t> seed)
 View::~View() = default;
 
 void View::on_event(const trace::Event& e) {
+  record_hop(e);
   switch (e.kind) {
     case EventKind::Delivered:
     case EventKind::Deferred:
@@ -48,6 +49,26 @@ void View::on_event(const trace::Event& e) {
     default:
       break;
   }
+}
+
+void View::record_hop(const trace::Event& e) {
+  Hop hop;
+  hop.time = e.time;
+  if ((e.kind == EventKind::Line || e.kind == EventKind::Datagram) && !e.host.empty() &&
+      !e.peer.empty() && e.host != e.peer) {
+    if (e.kind == EventKind::Line) {
+      auto c = clients_.find(e.conn);
+      hop.sent_at_t = c != clients_.end() && c->second == e.host;
+    } else {
+      hop.sent_at_t = true;
+    }
+    hop.travel = travel_us(e.host, e.peer, static_cast<std::size_t>(e.seq));
+    // The client's tracer records its own lines when sent and the server's when they
+    // arrive; datagrams are recorded when sent.
+    hop.sent = hop.sent_at_t ? e.time : e.time - hop.travel;
+  }
+  hops_.resize(static_cast<std::size_t>(e.seq) + 1);
+  hops_[static_cast<std::size_t>(e.seq)] = hop;
 }
 
 bool View::ensure(std::size_t n) {
@@ -137,30 +158,24 @@ std::vector<InFlight> View::in_flight() {
   const auto& ev = rec_.events();
   const std::int64_t now = display_time_;
   auto consider = [&](std::size_t i) {
-    const trace::Event& e = ev[i];
-    if (e.kind != EventKind::Line && e.kind != EventKind::Datagram) return;
-    if (e.host.empty() || e.peer.empty() || e.host == e.peer) return;
-    const std::int64_t travel = travel_us(e.host, e.peer, i);
-    // The client's tracer records its own lines when sent and the server's when they
-    // arrive; datagrams are recorded when sent.
-    const bool sent_at_t = e.kind == EventKind::Datagram || client_of(e.conn) == e.host;
-    const std::int64_t t0 = sent_at_t ? e.time : e.time - travel;
+    const Hop& h = hops_[i];
+    if (h.travel == 0) return;
     double p;
     if (!playing_ && i + 1 == cursor_) {
       p = 0.5;  // stepping: the current line is shown half-way along its link
     } else {
-      if (now < t0 || now > t0 + travel) return;
-      if (i < cursor_ && !sent_at_t && now >= e.time) return;  // already arrived
-      p = static_cast<double>(now - t0) / static_cast<double>(travel);
+      if (now < h.sent || now > h.sent + h.travel) return;
+      if (i < cursor_ && !h.sent_at_t && now >= h.time) return;  // already arrived
+      p = static_cast<double>(now - h.sent) / static_cast<double>(h.travel);
     }
-    out.push_back(InFlight{i, e.host, e.peer, std::clamp(p, 0.0, 1.0)});
+    out.push_back(InFlight{i, ev[i].host, ev[i].peer, std::clamp(p, 0.0, 1.0)});
   };
   for (std::size_t i = cursor_; i-- > 0;) {
-    if (ev[i].time < now - longest) break;
+    if (hops_[i].time < now - longest) break;
     consider(i);
   }
-  for (std::size_t i = cursor_; i < ev.size(); ++i) {
-    if (ev[i].time > now + longest) break;
+  for (std::size_t i = cursor_; i < hops_.size(); ++i) {
+    if (hops_[i].time > now + longest) break;
     consider(i);
   }
   return out;

@@ -84,6 +84,7 @@ class View {
  private:
   bool ensure(std::size_t n);  // run until the recorder holds n events; false if it cannot
   void on_event(const trace::Event& e);
+  void record_hop(const trace::Event& e);
   void build();
 
   scenario::Spec spec_;
@@ -101,6 +102,15 @@ class View {
   std::size_t world_at_ = 0;
   std::vector<Marker> markers_;
   std::map<std::uint64_t, std::string> clients_;  // conn -> client host
+  // Per recorded event, worked out once when it is recorded (in_flight() runs every frame
+  // over thousands of lines): when a Line or Datagram left its sender, and how long it
+  // travels (0: not a message between two hosts).
+  struct Hop {
+    std::int64_t time = 0;  // the event's own time (the scan reads 32-byte hops, not events)
+    std::int64_t sent = 0, travel = 0;
+    bool sent_at_t = false;  // recorded when sent (a client's line, a datagram), not on arrival
+  };
+  std::vector<Hop> hops_;
   // host -> its uplink latency from event index `first` on, in event order (the scenario's
   // value from 0, then one entry per LatencyChanged).
   struct LatencyFrom {
