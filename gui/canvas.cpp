@@ -170,6 +170,11 @@ void Canvas::compute_boxes(const View& view, ImVec2 origin, ImVec2 size) {
     y1 = std::max(y1, b.y + b.h / 2);
   }
   if (layout_.empty()) x0 = y0 = x1 = y1 = 0;
+  // The clock and caption lines (top) and the legend (bottom) are drawn over the canvas:
+  // keep the hosts clear of them (in presenter mode's large font they reached the top row).
+  const float fs = ImGui::GetFontSize();
+  origin.y += fs * 2.7f;
+  size.y = std::max(50.f, size.y - fs * 4.3f);
   x0 -= 40, x1 += 40, y0 -= 60, y1 += 70;
   world_min_x_ = x0;
   world_min_y_ = y0;
