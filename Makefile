@@ -62,6 +62,7 @@ screenshots: deps build-release
 bench: deps build-release
 	cmake --build --preset release -j $(JOBS) --target smtpsim_bench
 	./build/release/tests/bench/smtpsim_bench
+	SMTPSIM_DATA_DIR=$(CURDIR)/lessons tests/bench/gui_xvfb_bench.sh ./build/release/app/smtpsim
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

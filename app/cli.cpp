@@ -127,8 +127,10 @@ int run_cli(int argc, char** argv) {
   gui_cmd->add_flag("--presenter", gui.presenter, "Large fonts and full screen for a projector");
   auto* shot = gui_cmd->add_option("--screenshot", gui.screenshot,
                                    "Render in a real window, write a PNG of it to FILE, exit");
-  gui_cmd->add_option("--at", gui.at, "With --screenshot: the step (events applied) to show")
-      ->needs(shot);
+  gui_cmd->add_option("--at", gui.at,
+                      "With --screenshot or --bench-frames: the step (events applied) to show");
+  gui_cmd->add_option("--bench-frames", gui.bench_frames,
+                      "Play N frames from --at in a real window, print frame times and memory");
   gui_cmd
       ->add_option("--layout-json", gui.layout_json,
                    "With --screenshot: write the host boxes and envelopes (pixels) as JSON")
@@ -156,7 +158,13 @@ int run_cli(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
 
-  if (app.got_subcommand(gui_cmd)) return run_gui_command(gui, stderr);
+  if (app.got_subcommand(gui_cmd)) {
+    if (gui.at && gui.screenshot.empty() && gui.bench_frames == 0) {
+      std::fprintf(stderr, "smtpsim gui: --at needs --screenshot or --bench-frames.\n");
+      return 2;
+    }
+    return run_gui_command(gui, stderr);
+  }
 
   if (app.got_subcommand(run_cmd)) return run_scenario_command(run, stdout, stderr);
   if (app.got_subcommand(lessons_cmd)) return list_lessons_command(stdout, stderr);

@@ -1,6 +1,7 @@
 // Opening the GUI: resolve and load the scenario, check for a display, hand over to gui/.
 #include "app/gui_cmd.hpp"
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -42,6 +43,7 @@ bool env_set(const char* name) {
 }  // namespace
 
 int run_gui_command(const GuiOptions& o, std::FILE* err) {
+  const auto launched = std::chrono::steady_clock::now();
   const std::string name = o.scenario.empty() ? first_shipped_scenario() : o.scenario;
   if (name.empty()) {
     std::fprintf(err, "smtpsim gui: no scenario given and none shipped in %s.\n",
@@ -65,6 +67,8 @@ int run_gui_command(const GuiOptions& o, std::FILE* err) {
     w.data_dir = data_dir();
     w.dialog = o.dialog;
     w.select = o.select;
+    w.bench_frames = o.bench_frames;
+    w.launched = launched;
     const int rc = gui::run_window(std::move(view), w, err);
     if (rc == gui::kNoDisplay) return no_display(err, name);
     return rc;

@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "gui/canvas.hpp"
+#include "gui/frame_stats.hpp"
+#include "gui/help.hpp"
 #include "gui/theme.hpp"
 #include "gui/timeline.hpp"
 #include "gui/transcript.hpp"
@@ -38,41 +40,6 @@
 
 namespace smtpsim::gui {
 
-namespace {
-
-void draw_help() {
-  ImGui::SetNextWindowPos(ImGui::GetMainViewport()->GetCenter(), ImGuiCond_Always,
-                          ImVec2(0.5f, 0.5f));
-  ImGui::SetNextWindowBgAlpha(0.95f);
-  ImGui::Begin("Keyboard shortcuts (F1 to close)", nullptr,
-               ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoCollapse);
-  static const char* const rows[][2] = {
-      {"Space", "play / pause"},
-      {"Right arrow", "step forward one event"},
-      {"Left arrow", "step back one event"},
-      {"Home", "restart from the beginning"},
-      {"F11", "full screen on / off"},
-      {"F1", "this help"},
-      {"F2", "SMTP console: type to a server yourself"},
-      {"Mouse wheel", "zoom the network"},
-      {"Drag", "move a host, or pan the background"},
-      {"Click a transcript line", "go to that moment, inspect its connection"},
-      {"Click a host", "inspect it (services, connections, queue, mailboxes)"},
-  };
-  if (ImGui::BeginTable("keys", 2, ImGuiTableFlags_RowBg)) {
-    for (const auto& r : rows) {
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(r[0]);
-      ImGui::TableNextColumn();
-      ImGui::TextUnformatted(r[1]);
-    }
-    ImGui::EndTable();
-  }
-  ImGui::End();
-}
-
-}  // namespace
-
 void draw_frame(View& view, Panels& p) {
   const ImGuiViewport* vp = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(vp->WorkPos);
@@ -91,7 +58,7 @@ void draw_frame(View& view, Panels& p) {
   ImGui::TextUnformatted(title.c_str());
   ImGui::SameLine();
   ImGui::TextDisabled("   F1: help");
-  const float timeline_h = ImGui::GetFrameHeightWithSpacing() + ImGui::GetFontSize() * 2.4f;
+  const float timeline_h = ImGui::GetFrameHeightWithSpacing() + ImGui::GetFontSize() * 3.2f;
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float top_h = std::max(100.f, avail.y - timeline_h);
   // The inspector sits under the transcript; "larger" gives it the canvas's room instead.
@@ -174,7 +141,8 @@ std::string write_layout(const Panels& p, const View& view, float sx, float sy,
                          const std::string& path) {
   std::ofstream out(path);
   auto num = [](float v) { return std::to_string(static_cast<int>(std::lround(v))); };
-  out << "{\"cursor\": " << view.cursor() << ", \"hosts\": [";
+  out << "{\"cursor\": " << view.cursor() << ", \"font_px\": " << num(ImGui::GetFontSize() * sy)
+      << ", \"hosts\": [";
   bool first = true;
   for (const auto& b : p.canvas.boxes()) {
     out << (first ? "" : ", ") << "{\"name\": \"" << b.name << "\", \"x0\": " << num(b.min.x * sx)
@@ -202,6 +170,7 @@ int run_window(std::unique_ptr<View> owned, const WindowOptions& o, std::FILE* e
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
   const bool shot = !o.screenshot.empty();
+  const bool bench = o.bench_frames > 0 && !shot;
   GLFWwindow* win = glfwCreateWindow(o.width, o.height, ("smtpsim - " + owned->spec().name).c_str(),
                                      nullptr, nullptr);
   if (!win) {
@@ -209,7 +178,7 @@ int run_window(std::unique_ptr<View> owned, const WindowOptions& o, std::FILE* e
     return kNoDisplay;
   }
   glfwMakeContextCurrent(win);
-  glfwSwapInterval(shot ? 0 : 1);
+  glfwSwapInterval(shot || bench ? 0 : 1);
 
   float xscale = 1, yscale = 1;
   glfwGetWindowContentScale(win, &xscale, &yscale);
@@ -249,7 +218,7 @@ int run_window(std::unique_ptr<View> owned, const WindowOptions& o, std::FILE* e
     }
     fullscreen = !fullscreen;
   };
-  if (o.presenter && !shot) toggle_fullscreen();
+  if (o.presenter && !shot && !bench) toggle_fullscreen();
 
   if (shot) {
     View& view = *owned;
@@ -270,8 +239,10 @@ int run_window(std::unique_ptr<View> owned, const WindowOptions& o, std::FILE* e
       panels.console.submit(line);
   }
   int frames = 0;
+  FrameStats stats;
   double last = glfwGetTime();
   while (!glfwWindowShouldClose(win)) {
+    if (bench && frames > 0) stats.begin();
     glfwPollEvents();
     View& view = *owned;
     // Asked for in the last frame, so the file dialog is no longer on the picture.
@@ -302,19 +273,6 @@ int run_window(std::unique_ptr<View> owned, const WindowOptions& o, std::FILE* e
     if (!requested_png.empty())
       panels.menu.screenshot_written(requested_png, write_png(win, requested_png));
     if (panels.menu.quit()) glfwSetWindowShouldClose(win, GLFW_TRUE);
-    if (auto spec = panels.menu.take_open()) {
-      // File > Open: a new View and fresh panels; the menu (and its status line) stays.
-      try {
-        auto next = std::make_unique<View>(std::move(*spec));
-        MenuBar menu = std::move(panels.menu);
-        panels = Panels{};
-        panels.menu = std::move(menu);
-        owned = std::move(next);
-        glfwSetWindowTitle(win, ("smtpsim - " + owned->spec().name).c_str());
-      } catch (const std::exception& ex) {
-        panels.menu.set_status(ex.what(), true);
-      }
-    }
     // Screenshot: a few frames so layout and fonts settle, then read the back buffer.
     if (shot && ++frames >= 4) {
       int ww = 1, wh = 1;
@@ -331,6 +289,44 @@ int run_window(std::unique_ptr<View> owned, const WindowOptions& o, std::FILE* e
       break;
     }
     glfwSwapBuffers(win);
+    if (bench) {
+      glFinish();  // the frame is really drawn (llvmpipe renders on other threads)
+      if (frames > 0) stats.end();
+      if (frames++ == 0) {
+        const double first =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - o.launched)
+                .count();
+        while (!view.finished()) view.pump(100000);
+        view.seek(o.at.value_or(0));
+        view.play(true);
+        std::printf("first frame: %.1f ms after launch\n", first);
+        std::printf("run loaded: %zu hosts, %zu events, resident memory %.1f MiB\n",
+                    view.spec().hosts.size(), view.events().size(), resident_mib());
+      } else if (stats.frames() >= o.bench_frames) {
+        std::printf("from event %zu, %zu envelopes in flight at the end, %zu transcript lines\n",
+                    o.at.value_or(0), panels.canvas.envelopes().size(),
+                    panels.transcript.rows().size());
+        std::printf("%s\nresident memory after the frames: %.1f MiB\n", stats.summary().c_str(),
+                    resident_mib());
+        break;
+      }
+    }
+    // Last in the frame: `view` above refers to the View being replaced.
+    if (auto spec = panels.menu.take_open()) {
+      // File > Open: a new View and fresh panels; the menu (and its status line) stays.
+      try {
+        auto next = std::make_unique<View>(std::move(*spec));
+        MenuBar menu = std::move(panels.menu);
+        ImFont* mono = panels.console.mono;  // in the font atlas, built once
+        panels = Panels{};
+        panels.menu = std::move(menu);
+        panels.console.mono = mono;
+        owned = std::move(next);
+        glfwSetWindowTitle(win, ("smtpsim - " + owned->spec().name).c_str());
+      } catch (const std::exception& ex) {
+        panels.menu.set_status(ex.what(), true);
+      }
+    }
   }
   ImGui_ImplOpenGL3_Shutdown();
   ImGui_ImplGlfw_Shutdown();

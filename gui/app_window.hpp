@@ -4,6 +4,7 @@
 // except through the View's controls.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -12,9 +13,9 @@
 #include <string>
 
 #include "gui/canvas.hpp"
-#include "gui/menu_bar.hpp"
 #include "gui/console_panel.hpp"
 #include "gui/inspector.hpp"
+#include "gui/menu_bar.hpp"
 #include "gui/timeline.hpp"
 #include "gui/transcript.hpp"
 #include "gui/view.hpp"
@@ -31,6 +32,11 @@ struct WindowOptions {
   int width = 1600, height = 900;  // initial window size (screen coordinates)
   std::string data_dir;            // shipped scenarios and lessons (File > Open)
   std::string dialog;              // screenshot: a dialog to show open (MenuBar::open_dialog)
+  // --bench-frames N: after the first frame, run the simulation to its end, put the cursor on
+  // `at` (default: 0), play at the View's speed for N frames and print frame times, the time
+  // from `launched` to the first frame and the resident memory (gui/frame_stats.hpp); exit.
+  std::size_t bench_frames = 0;
+  std::chrono::steady_clock::time_point launched = std::chrono::steady_clock::now();
 };
 
 // The panels around one View, and one frame of them filling the main viewport (between

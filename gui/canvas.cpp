@@ -6,6 +6,7 @@
 #include <cmath>
 #include <set>
 #include <string>
+#include <unordered_map>
 
 #include "sim/engine/sim_time.hpp"
 
@@ -150,7 +151,7 @@ ImU32 protocol_colour(const std::string& proto) {
   if (proto == "POP3") return IM_COL32(120, 230, 110, 255);
   if (proto == "IMAP") return IM_COL32(235, 130, 255, 255);
   if (proto == "HTTP") return IM_COL32(240, 242, 250, 255);  // white: unlike every mail colour
-  return IM_COL32(255, 196, 60, 255);  // SMTP
+  return IM_COL32(255, 196, 60, 255);                        // SMTP
 }
 
 ImVec2 Canvas::to_screen(double x, double y) const {
@@ -172,6 +173,11 @@ void Canvas::compute_boxes(const View& view, ImVec2 origin, ImVec2 size) {
     y1 = std::max(y1, b.y + b.h / 2);
   }
   if (layout_.empty()) x0 = y0 = x1 = y1 = 0;
+  // The clock and caption lines (top) and the legend (bottom) are drawn over the canvas:
+  // keep the hosts clear of them (in presenter mode's large font they reached the top row).
+  const float fs = ImGui::GetFontSize();
+  origin.y += fs * 2.7f;
+  size.y = std::max(50.f, size.y - fs * 4.3f);
   x0 -= 40, x1 += 40, y0 -= 60, y1 += 70;
   world_min_x_ = x0;
   world_min_y_ = y0;
@@ -240,7 +246,7 @@ void Canvas::draw(View& view, ImVec2 size) {
   const float small = px * 0.8f;
 
   const trace::WorldView& w = view.world();
-  std::map<std::string, const ScreenBox*> by_name;
+  std::unordered_map<std::string, const ScreenBox*> by_name;  // per envelope: hashed
   for (const auto& b : boxes_) by_name[b.name] = &b;
   auto centre = [&](const std::string& n) {
     const ScreenBox* b = by_name.at(n);

@@ -9,25 +9,33 @@ namespace smtpsim::gui {
 
 namespace {
 // Scenario positions are written for a small sketch; boxes with readable text need more room.
-// Vertically they are spread by a fixed factor; horizontally by just enough that no two boxes
-// in the same band touch (so a wide sketch is not stretched for nothing, and the canvas can
-// draw the boxes larger).
-constexpr double kSpreadY = 1.3, kGap = 24;
+// The sketch is stretched, separately in x and y, by the least factors that put every two
+// boxes a minimum link apart side by side or one above the other (so a wide sketch is not
+// stretched for nothing, and the canvas can draw the boxes larger). Vertically at least 1.3:
+// a box is about half as high as it is wide, but its text lines need air.
+constexpr double kMinSpreadY = 1.3;
 
-double spread_x(const scenario::Spec& spec) {
-  double spread = 1.0;
+std::pair<double, double> spread(const scenario::Spec& spec) {
+  double sx = 1.0, sy = kMinSpreadY;
   for (std::size_t i = 0; i < spec.hosts.size(); ++i)
     for (std::size_t j = i + 1; j < spec.hosts.size(); ++j) {
       const auto& a = spec.hosts[i].position;
       const auto& b = spec.hosts[j].position;
       if (!a || !b) continue;
       const double dx = std::abs(a->first - b->first), dy = std::abs(a->second - b->second);
-      if (dy * kSpreadY >= kBoxH + kGap || dx < 1) continue;  // different bands, or stacked
-      spread = std::max(spread, (kBoxW + kGap) / dx);
+      if (dx < 1 && dy < 1) continue;  // the same point: nothing to stretch
+      const double need_x = dx < 1 ? 1e18 : (kBoxW + kMinGapX) / dx;
+      const double need_y = dy < 1 ? 1e18 : (kBoxH + kMinGapY) / dy;
+      if (sx >= need_x || sy >= need_y) continue;  // already far enough apart
+      // Stretch the direction that needs the smaller change: the sketch keeps its shape.
+      if (need_x / sx <= need_y / sy)
+        sx = need_x;
+      else
+        sy = need_y;
     }
-  return std::min(spread, 4.0);
+  return {sx, sy};
 }
-constexpr double kColumn = 320, kRow = 160;
+constexpr double kColumn = kBoxW + kMinGapX + 40, kRow = kBoxH + kMinGapY;
 
 int column(const scenario::HostSpec& h) {
   if (has_role(h, "MUA")) return 0;
@@ -44,13 +52,34 @@ bool has_role(const scenario::HostSpec& h, const char* role) {
 
 std::vector<HostBox> compute_layout(const scenario::Spec& spec) {
   std::vector<HostBox> out;
+  auto automatic_dns = [](const scenario::HostSpec& h) {
+    return !has_role(h, "MUA") && !has_role(h, "MSA") && !has_role(h, "MTA") &&
+           !has_role(h, "MDA") && !has_role(h, "WEBMAIL");
+  };
+  // Automatic columns: how many hosts each role column gets, and how many rows a column may
+  // have before it wraps (about the square root of the automatic hosts, at least 6).
+  std::map<int, int> in_column;
+  int automatic = 0;
+  for (const auto& h : spec.hosts)
+    if (!h.position && !automatic_dns(h)) {
+      ++in_column[column(h)];
+      ++automatic;
+    }
+  const int max_rows =
+      std::max(6, static_cast<int>(std::ceil(std::sqrt(static_cast<double>(automatic)))));
+  std::map<int, int> first_x;  // role column -> its first physical column
+  int next_x = 0;
+  for (const auto& [c, n] : in_column) {
+    first_x[c] = next_x;
+    next_x += (n + max_rows - 1) / max_rows;
+  }
   std::map<int, int> rows;  // column -> hosts placed automatically so far
   std::vector<std::size_t> below;
   int dns_row = 0;  // automatic DNS hosts go in a row of their own under the others
-  const double sx = spread_x(spec);
+  const auto [sx, sy] = spread(spec);
   double lowest = 0;
   for (const auto& h : spec.hosts)
-    if (h.position) lowest = std::max(lowest, h.position->second * kSpreadY);
+    if (h.position) lowest = std::max(lowest, h.position->second * sy + kRow);
   for (const auto& h : spec.hosts) {
     HostBox b;
     b.name = h.name;
@@ -71,20 +100,22 @@ std::vector<HostBox> compute_layout(const scenario::Spec& spec) {
     if (has_role(h, "WEBMAIL")) b.ports.push_back(443);
     if (h.position) {
       b.x = h.position->first * sx;
-      b.y = h.position->second * kSpreadY;
-    } else if (!has_role(h, "MUA") && !has_role(h, "MSA") && !has_role(h, "MTA") &&
-               !has_role(h, "MDA") && !has_role(h, "WEBMAIL")) {
+      b.y = h.position->second * sy;
+    } else if (automatic_dns(h)) {
       b.x = 120 + kColumn * (1 + dns_row++);
       below.push_back(out.size());  // placed under everything else, below
     } else {
       const int c = column(h);
-      b.x = 120 + kColumn * c;
-      b.y = lowest + 100 + kRow * rows[c]++;
+      const int k = rows[c]++;
+      b.x = 120 + kColumn * (first_x[c] + k / max_rows);
+      b.y = lowest + kRow * (k % max_rows);
     }
     out.push_back(std::move(b));
   }
   double bottom = 0;  // (the DNS boxes are still at 0 here)
-  for (const auto& b : out) bottom = std::max(bottom, b.y);
+  for (std::size_t i = 0; i < out.size(); ++i)
+    if (std::find(below.begin(), below.end(), i) == below.end())
+      bottom = std::max(bottom, out[i].y);
   for (std::size_t i : below) out[i].y = bottom + kRow;
   return out;
 }

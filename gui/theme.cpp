@@ -7,6 +7,17 @@
 
 namespace smtpsim::gui {
 
+namespace {
+constexpr const char* kDejaVuDir = "/usr/share/fonts/truetype/dejavu/";
+}
+
+std::vector<std::string> font_candidates(bool presenter) {
+  std::vector<std::string> out;
+  if (presenter) out.push_back(std::string(kDejaVuDir) + "DejaVuSans-Bold.ttf");
+  out.push_back(std::string(kDejaVuDir) + "DejaVuSans.ttf");
+  return out;
+}
+
 void apply_theme(float dpi, bool presenter) {
   ImGui::StyleColorsDark();
   ImGuiStyle& s = ImGui::GetStyle();
@@ -25,22 +36,41 @@ void apply_theme(float dpi, bool presenter) {
   c[ImGuiCol_Header] = ImVec4(0.24f, 0.36f, 0.62f, 1);
   c[ImGuiCol_HeaderHovered] = ImVec4(0.30f, 0.44f, 0.74f, 1);
   c[ImGuiCol_Border] = ImVec4(0.35f, 0.40f, 0.50f, 1);
+  if (presenter) {
+    // A projector lifts blacks and washes out greys: pure black, pure white, lighter greys,
+    // visible frames around every control.
+    c[ImGuiCol_WindowBg] = ImVec4(0, 0, 0, 1);
+    c[ImGuiCol_ChildBg] = ImVec4(0.02f, 0.02f, 0.03f, 1);
+    c[ImGuiCol_Text] = ImVec4(1, 1, 1, 1);
+    c[ImGuiCol_TextDisabled] = ImVec4(0.80f, 0.83f, 0.88f, 1);
+    c[ImGuiCol_Button] = ImVec4(0.16f, 0.36f, 0.78f, 1);
+    c[ImGuiCol_FrameBg] = ImVec4(0.14f, 0.18f, 0.28f, 1);
+    c[ImGuiCol_Border] = ImVec4(0.75f, 0.80f, 0.90f, 1);
+    c[ImGuiCol_CheckMark] = ImVec4(1, 0.85f, 0.3f, 1);
+    s.FrameBorderSize = 1;
+    s.ChildBorderSize = 2;
+  }
   s.ScaleAllSizes(dpi * (presenter ? 1.3f : 1.f));
 }
 
 bool load_fonts(float dpi, bool presenter) {
+  return load_fonts(dpi, presenter, font_candidates(presenter));
+}
+
+bool load_fonts(float dpi, bool presenter, const std::vector<std::string>& candidates) {
   ImGuiIO& io = ImGui::GetIO();
   io.Fonts->Clear();
-  const float px = (presenter ? 26.f : 19.f) * dpi;
+  const float px = (presenter ? kPresenterFontPx : kFontPx) * dpi;
   // Latin, Latin-1, arrows (the transcript's "→"), box drawing.
   static const ImWchar ranges[] = {0x0020, 0x00FF, 0x2190, 0x21FF, 0x2500, 0x257F, 0};
-  const char* const candidates[] = {"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"};
-  for (const char* path : candidates) {
+  for (const auto& path : candidates) {
     std::error_code ec;
     if (std::filesystem::exists(path, ec) &&
-        io.Fonts->AddFontFromFileTTF(path, px, nullptr, ranges) != nullptr)
+        io.Fonts->AddFontFromFileTTF(path.c_str(), px, nullptr, ranges) != nullptr)
       return true;
   }
+  // ImGui's own font (ProggyClean, 13 px bitmap) scaled to the same size: blurry but legible,
+  // and the layout (computed from the font size) stays the same.
   ImFontConfig cfg;
   cfg.SizePixels = px;
   io.Fonts->AddFontDefault(&cfg);

@@ -2,6 +2,7 @@
 #include "gui/view.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <variant>
 
 #include "sim/scenario/save.hpp"
@@ -12,14 +13,26 @@ using trace::EventKind;
 
 View::View(scenario::Spec spec, std::optional<std::uint64_t> seed)
     : spec_(std::move(spec)), seed_(seed) {
-  for (const auto& h : spec_.hosts) latency_[h.name] = h.latency_us;
+  reset_latencies();
   rec_.subscribe([this](const trace::Event& e) { on_event(e); });
   sim_ = std::make_unique<scenario::Simulation>(spec_, rec_, seed_);
+}
+
+void View::reset_latencies() {
+  latency_.clear();
+  hops_.clear();
+  std::int64_t top = 0;
+  for (const auto& h : spec_.hosts) {
+    latency_[h.name].push_back({0, h.latency_us});
+    top = std::max(top, h.latency_us);
+  }
+  longest_hop_ = std::max<std::int64_t>(1, 2 * top);
 }
 
 View::~View() = default;
 
 void View::on_event(const trace::Event& e) {
+  record_hop(e);
   switch (e.kind) {
     case EventKind::Delivered:
     case EventKind::Deferred:
@@ -30,10 +43,41 @@ void View::on_event(const trace::Event& e) {
       clients_[e.conn] = e.host;
       break;
     case EventKind::LatencyChanged:
-      break;  // the canvas keeps the scenario's latencies (travel time is only a picture)
+      // Network::set_latency traces "uplink latency is now N ms" (the text is the event's
+      // only carrier of the value; whole milliseconds are precise enough for a picture).
+      if (auto it = latency_.find(e.host); it != latency_.end()) {
+        const auto at = e.text.rfind("now ");
+        if (at == std::string::npos) break;
+        const std::int64_t us = std::strtoll(e.text.c_str() + at + 4, nullptr, 10) * 1000;
+        it->second.push_back({static_cast<std::size_t>(e.seq), us});
+        std::int64_t top = 0;
+        for (const auto& [_, l] : latency_) top = std::max(top, l.back().us);
+        longest_hop_ = std::max(longest_hop_, 2 * top);
+      }
+      break;
     default:
       break;
   }
+}
+
+void View::record_hop(const trace::Event& e) {
+  Hop hop;
+  hop.time = e.time;
+  if ((e.kind == EventKind::Line || e.kind == EventKind::Datagram) && !e.host.empty() &&
+      !e.peer.empty() && e.host != e.peer) {
+    if (e.kind == EventKind::Line) {
+      auto c = clients_.find(e.conn);
+      hop.sent_at_t = c != clients_.end() && c->second == e.host;
+    } else {
+      hop.sent_at_t = true;
+    }
+    hop.travel = travel_us(e.host, e.peer, static_cast<std::size_t>(e.seq));
+    // The client's tracer records its own lines when sent and the server's when they
+    // arrive; datagrams are recorded when sent.
+    hop.sent = hop.sent_at_t ? e.time : e.time - hop.travel;
+  }
+  hops_.resize(static_cast<std::size_t>(e.seq) + 1);
+  hops_[static_cast<std::size_t>(e.seq)] = hop;
 }
 
 bool View::ensure(std::size_t n) {
@@ -94,11 +138,21 @@ std::int64_t View::end_time() const {
   return rec_.empty() ? 0 : rec_.events().back().time;
 }
 
+std::int64_t View::uplink_at(const std::string& host, std::size_t at) const {
+  auto it = latency_.find(host);
+  if (it == latency_.end()) return 10'000;
+  // The last change at or before `at` (the list is in event order and starts at 0).
+  auto after = std::upper_bound(it->second.begin(), it->second.end(), at,
+                                [](std::size_t n, const LatencyFrom& l) { return n < l.first; });
+  return std::prev(after)->us;
+}
+
+std::int64_t View::travel_us(const std::string& a, const std::string& b, std::size_t at) const {
+  return std::max<std::int64_t>(uplink_at(a, at) + uplink_at(b, at), 1);
+}
+
 std::int64_t View::travel_us(const std::string& a, const std::string& b) const {
-  auto la = latency_.find(a), lb = latency_.find(b);
-  const std::int64_t t =
-      (la == latency_.end() ? 10'000 : la->second) + (lb == latency_.end() ? 10'000 : lb->second);
-  return std::max<std::int64_t>(t, 1);
+  return travel_us(a, b, cursor_);
 }
 
 std::string View::client_of(std::uint64_t conn) const {
@@ -108,36 +162,29 @@ std::string View::client_of(std::uint64_t conn) const {
 
 std::vector<InFlight> View::in_flight() {
   std::vector<InFlight> out;
-  std::int64_t longest = 1;
-  for (const auto& [_, l] : latency_) longest = std::max(longest, 2 * l);
+  const std::int64_t longest = longest_hop_;
   ensure(cursor_ + 64);  // replies are traced on arrival: look a little ahead
   const auto& ev = rec_.events();
   const std::int64_t now = display_time_;
   auto consider = [&](std::size_t i) {
-    const trace::Event& e = ev[i];
-    if (e.kind != EventKind::Line && e.kind != EventKind::Datagram) return;
-    if (e.host.empty() || e.peer.empty() || e.host == e.peer) return;
-    const std::int64_t travel = travel_us(e.host, e.peer);
-    // The client's tracer records its own lines when sent and the server's when they
-    // arrive; datagrams are recorded when sent.
-    const bool sent_at_t = e.kind == EventKind::Datagram || client_of(e.conn) == e.host;
-    const std::int64_t t0 = sent_at_t ? e.time : e.time - travel;
+    const Hop& h = hops_[i];
+    if (h.travel == 0) return;
     double p;
     if (!playing_ && i + 1 == cursor_) {
       p = 0.5;  // stepping: the current line is shown half-way along its link
     } else {
-      if (now < t0 || now > t0 + travel) return;
-      if (i < cursor_ && !sent_at_t && now >= e.time) return;  // already arrived
-      p = static_cast<double>(now - t0) / static_cast<double>(travel);
+      if (now < h.sent || now > h.sent + h.travel) return;
+      if (i < cursor_ && !h.sent_at_t && now >= h.time) return;  // already arrived
+      p = static_cast<double>(now - h.sent) / static_cast<double>(h.travel);
     }
-    out.push_back(InFlight{i, e.host, e.peer, std::clamp(p, 0.0, 1.0)});
+    out.push_back(InFlight{i, ev[i].host, ev[i].peer, std::clamp(p, 0.0, 1.0)});
   };
   for (std::size_t i = cursor_; i-- > 0;) {
-    if (ev[i].time < now - longest) break;
+    if (hops_[i].time < now - longest) break;
     consider(i);
   }
-  for (std::size_t i = cursor_; i < ev.size(); ++i) {
-    if (ev[i].time > now + longest) break;
+  for (std::size_t i = cursor_; i < hops_.size(); ++i) {
+    if (hops_[i].time > now + longest) break;
     consider(i);
   }
   return out;
@@ -173,6 +220,7 @@ void View::rebuild(scenario::Spec spec) {
   world_.reset();
   markers_.clear();
   clients_.clear();
+  reset_latencies();
   finished_ = false;
   cursor_ = 0;
   sim_ = std::make_unique<scenario::Simulation>(spec_, rec_, seed_);

@@ -90,8 +90,11 @@ class View {
   const std::vector<Marker>& markers() const { return markers_; }
   // Lines and datagrams on the wire at display_time().
   std::vector<InFlight> in_flight();
-  // One-way travel time between two hosts (sum of their uplinks), from the scenario.
+  // One-way travel time between two hosts (sum of their uplinks) as it was when event
+  // `at` happened: the scenario's latencies, changed by every LatencyChanged before `at`
+  // (a `latency` action slows the animation from that moment on). Default: at the cursor.
   std::int64_t travel_us(const std::string& a, const std::string& b) const;
+  std::int64_t travel_us(const std::string& a, const std::string& b, std::size_t at) const;
   // The connection's client host for a Line event (from its ConnectionOpened), or "".
   std::string client_of(std::uint64_t conn) const;
 
@@ -99,6 +102,8 @@ class View {
   bool ensure(std::size_t n);  // run until the recorder holds n events; false if it cannot
   void on_event(const trace::Event& e);
   void rebuild(scenario::Spec spec);
+  void record_hop(const trace::Event& e);
+  void reset_latencies();  // latency_ and hops_ from spec_, as before the first event
 
   scenario::Spec spec_;
   std::optional<std::uint64_t> seed_;
@@ -115,9 +120,26 @@ class View {
   std::size_t world_at_ = 0;
   std::vector<Marker> markers_;
   std::map<std::uint64_t, std::string> clients_;  // conn -> client host
-  std::map<std::string, std::int64_t> latency_;   // host -> uplink latency
-  std::vector<scenario::Action> hand_;            // actions done by hand, in order
-  std::vector<scenario::Spec> before_;            // the Spec before each of them (undo)
+  // Per recorded event, worked out once when it is recorded (in_flight() runs every frame
+  // over thousands of lines): when a Line or Datagram left its sender, and how long it
+  // travels (0: not a message between two hosts).
+  struct Hop {
+    std::int64_t time = 0;  // the event's own time (the scan reads 32-byte hops, not events)
+    std::int64_t sent = 0, travel = 0;
+    bool sent_at_t = false;  // recorded when sent (a client's line, a datagram), not on arrival
+  };
+  std::vector<Hop> hops_;
+  // host -> its uplink latency from event index `first` on, in event order (the scenario's
+  // value from 0, then one entry per LatencyChanged).
+  struct LatencyFrom {
+    std::size_t first = 0;
+    std::int64_t us = 0;
+  };
+  std::map<std::string, std::vector<LatencyFrom>> latency_;
+  std::int64_t longest_hop_ = 1;  // the largest one-way travel time ever seen
+  std::int64_t uplink_at(const std::string& host, std::size_t at) const;
+  std::vector<scenario::Action> hand_;  // actions done by hand, in order
+  std::vector<scenario::Spec> before_;  // the Spec before each of them (undo)
   std::uint64_t generation_ = 0;
 };
 

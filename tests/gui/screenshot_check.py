@@ -10,10 +10,12 @@ standard library (the PNG is decoded with zlib):
     --min-envelopes of them exist (--proto: one of them carries that protocol);
   * with --select (the inspector's selection) and --lit: the inspector column shows a state
     diagram box lit in the current-state colour.
+  * --presenter: the window was drawn in presenter mode -- the program reports a font of at
+    least 26 px, and the window background is pure black (high contrast).
 
 Exit 77 (skipped) when xvfb-run is missing.
 usage: screenshot_check.py SMTPSIM SCENARIO STEP OUTDIR [--min-envelopes N] [--proto P]
-                           [--down HOST]... [--select SELECTION [--lit]]
+                           [--down HOST]... [--select SELECTION [--lit]] [--presenter]
 """
 import argparse
 import json
@@ -84,13 +86,14 @@ def main():
     ap.add_argument("--down", action="append", default=[])
     ap.add_argument("--select", default="")
     ap.add_argument("--lit", action="store_true")
+    ap.add_argument("--presenter", action="store_true")
     a = ap.parse_args()
     if not shutil.which("xvfb-run"):
         print("xvfb-run not found: skipped")
         return 77
     os.makedirs(a.outdir, exist_ok=True)
     tag = f"{a.scenario}-{a.step}" + (f"-{a.select.replace(':', '-').replace('/', '-')}"
-                                      if a.select else "")
+                                      if a.select else "") + ("-presenter" if a.presenter else "")
     png = os.path.join(a.outdir, f"{tag}.png")
     layout = os.path.join(a.outdir, f"{tag}.json")
     env = dict(os.environ)
@@ -101,6 +104,8 @@ def main():
            "--screenshot", png, "--at", str(a.step), "--layout-json", layout]
     if a.select:
         cmd += ["--select", a.select]
+    if a.presenter:
+        cmd.append("--presenter")
     r = subprocess.run(cmd, env=env, timeout=300)
     if r.returncode != 0:
         print(f"FAIL: {' '.join(cmd)} exited {r.returncode}")
@@ -128,6 +133,12 @@ def main():
         for c in lay["hosts"][i + 1:]:
             if b["x0"] < c["x1"] and c["x0"] < b["x1"] and b["y0"] < c["y1"] and c["y0"] < b["y1"]:
                 problems.append(f"hosts {b['name']} and {c['name']} overlap")
+    if a.presenter:
+        if lay.get("font_px", 0) < 26:
+            problems.append(f"presenter font {lay.get('font_px')} px, wanted at least 26")
+        corner = px[10][w - 12]  # right of the title line
+        if not near(corner, (0, 0, 0), 2):
+            problems.append(f"presenter background {corner} is not black")
     envs = lay["envelopes"]
     if len(envs) < a.min_envelopes:
         problems.append(f"{len(envs)} envelopes, wanted at least {a.min_envelopes}")
