@@ -49,6 +49,7 @@ void draw_help() {
       {"Right arrow", "step forward one event"},
       {"Left arrow", "step back one event"},
       {"Home", "restart from the beginning"},
+      {"Page Down / Page Up", "lesson: next / previous step"},
       {"F11", "full screen on / off"},
       {"F1", "this help"},
       {"Mouse wheel", "zoom the network"},
@@ -70,6 +71,9 @@ void draw_help() {
 }  // namespace
 
 void draw_frame(View& view, Panels& p) {
+  if (p.lesson) p.lesson->before_frame(view, &p.progress);
+  p.canvas.spotlight = p.lesson ? &p.lesson->spotlight() : nullptr;
+  p.transcript.marked = p.lesson ? p.lesson->spotlight().event : std::nullopt;
   const ImGuiViewport* vp = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(vp->WorkPos);
   ImGui::SetNextWindowSize(vp->WorkSize);
@@ -86,6 +90,10 @@ void draw_frame(View& view, Panels& p) {
   const float canvas_w = std::floor(avail.x * 0.64f);
   ImGui::BeginChild("canvas-pane", ImVec2(canvas_w, top_h), false,
                     ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
+  if (p.lesson) {
+    p.lesson->draw(view, std::floor(top_h * 0.42f));
+    if (p.lesson->take_browse_request()) p.browser.open = true;
+  }
   p.canvas.draw(view, ImGui::GetContentRegionAvail());
   ImGui::EndChild();
   ImGui::SameLine();
@@ -95,6 +103,7 @@ void draw_frame(View& view, Panels& p) {
   p.timeline.draw(view);
   ImGui::End();
   if (p.help) draw_help();
+  if (auto chosen = p.browser.draw(p.progress)) p.open_request = std::move(chosen);
 }
 
 namespace {
@@ -150,14 +159,44 @@ std::string write_layout(const Panels& p, const View& view, float sx, float sy,
   return out ? std::string{} : "cannot write " + path;
 }
 
+// Opens the lesson chosen in the browser: a new View on its scenario, fresh panels. A lesson
+// the loader refuses leaves everything as it was and shows the loader's sentence.
+void open_lesson(Panels& p, std::unique_ptr<View>& owned, View*& view, const WindowOptions& o) {
+  const std::string path = std::move(*p.open_request);
+  p.open_request.reset();
+  if (!o.load_lesson) return;
+  auto loaded = o.load_lesson(path);
+  if (auto* e = std::get_if<scenario::LoadError>(&loaded)) {
+    p.browser.error = e->message;
+    return;
+  }
+  auto& lesson = std::get<scenario::Lesson>(loaded);
+  try {
+    auto next = std::make_unique<View>(lesson.scenario, o.seed);
+    p.lesson = std::make_unique<LessonPanel>(std::move(lesson));
+    p.canvas = Canvas{};
+    p.transcript = TranscriptPanel{};
+    owned = std::move(next);
+    view = owned.get();
+    p.lesson->player().go_to(*view, 0);
+    p.browser.open = false;
+    p.browser.error.clear();
+  } catch (const std::exception& ex) {
+    p.browser.error = path + ": " + ex.what();
+  }
+}
+
 }  // namespace
 
-int run_window(View& view, const WindowOptions& o, std::FILE* err) {
+int run_window(View& first_view, const WindowOptions& o, std::FILE* err) {
+  // The View shown; a lesson opened from the browser replaces it (owned here).
+  View* view = &first_view;
+  std::unique_ptr<View> owned;
   if (!glfwInit()) return kNoDisplay;
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
   const bool shot = !o.screenshot.empty();
-  GLFWwindow* win = glfwCreateWindow(o.width, o.height, ("smtpsim - " + view.spec().name).c_str(),
+  GLFWwindow* win = glfwCreateWindow(o.width, o.height, ("smtpsim - " + view->spec().name).c_str(),
                                      nullptr, nullptr);
   if (!win) {
     glfwTerminate();
@@ -197,10 +236,23 @@ int run_window(View& view, const WindowOptions& o, std::FILE* err) {
   };
   if (o.presenter && !shot) toggle_fullscreen();
 
+  // Progress is remembered between runs, but never by screenshot runs (tests, make targets).
+  if (!shot) panels.progress = scenario::ProgressStore(scenario::ProgressStore::default_path());
+  const std::string progress_problem = panels.progress.load();
+  if (!progress_problem.empty()) std::fprintf(err, "smtpsim gui: %s\n", progress_problem.c_str());
+  if (!o.lessons_dir.empty()) panels.browser.refresh(o.lessons_dir);
+  if (o.lesson) {
+    panels.lesson = std::make_unique<LessonPanel>(*o.lesson);
+    panels.lesson->set_status(progress_problem);
+  }
   if (shot) {
     // The whole run first, so the scrubber shows every marker; then the chosen moment.
-    while (!view.finished()) view.pump(100000);
-    view.seek(o.at.value_or(view.events().size()));
+    while (!view->finished()) view->pump(100000);
+    view->seek(o.at.value_or(view->events().size()));
+  }
+  if (panels.lesson) {
+    panels.lesson->player().go_to(*view, o.step.value_or(0));
+    if (o.at) view->seek(*o.at);
   }
   int rc = 0;
   int frames = 0;
@@ -209,19 +261,21 @@ int run_window(View& view, const WindowOptions& o, std::FILE* err) {
     glfwPollEvents();
     const double now = glfwGetTime();
     if (!shot) {
-      view.pump(2000);
-      view.tick(std::min(now - last, 0.1));
+      view->pump(2000);
+      view->tick(std::min(now - last, 0.1));
     }
     last = now;
+    if (panels.open_request) open_lesson(panels, owned, view, o);
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
     ImGui::NewFrame();
     if (!shot) {
-      Timeline::handle_keys(view);
+      Timeline::handle_keys(*view);
       if (ImGui::IsKeyPressed(GLFW_KEY_F1)) panels.help = !panels.help;
       if (ImGui::IsKeyPressed(GLFW_KEY_F11)) toggle_fullscreen();
+      if (panels.lesson) panels.lesson->handle_keys(*view);
     }
-    draw_frame(view, panels);
+    draw_frame(*view, panels);
     ImGui::Render();
     int fw = 0, fh = 0;
     glfwGetFramebufferSize(win, &fw, &fh);
@@ -237,7 +291,7 @@ int run_window(View& view, const WindowOptions& o, std::FILE* err) {
       const float sy = static_cast<float>(fh) / static_cast<float>(std::max(wh, 1));
       std::string problem = write_png(win, o.screenshot);
       if (problem.empty() && !o.layout_json.empty())
-        problem = write_layout(panels, view, sx, sy, o.layout_json);
+        problem = write_layout(panels, *view, sx, sy, o.layout_json);
       if (!problem.empty()) {
         std::fprintf(err, "smtpsim gui: %s\n", problem.c_str());
         rc = 1;

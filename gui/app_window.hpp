@@ -5,14 +5,22 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "gui/canvas.hpp"
+#include "gui/lesson_browser.hpp"
+#include "gui/lesson_panel.hpp"
 #include "gui/timeline.hpp"
 #include "gui/transcript.hpp"
 #include "gui/view.hpp"
+#include "sim/scenario/lesson.hpp"
+#include "sim/scenario/progress.hpp"
 
 namespace smtpsim::gui {
 
@@ -22,6 +30,13 @@ struct WindowOptions {
   std::optional<std::size_t> at;   // screenshot: cursor (number of events applied)
   std::string layout_json;         // screenshot: write host boxes and envelopes (pixels)
   int width = 1600, height = 900;  // initial window size (screen coordinates)
+  // Lessons: the one to open (the View plays its scenario), the step to show first (0-based),
+  // where the browser finds lessons, and the loader it opens them with.
+  std::optional<scenario::Lesson> lesson;
+  std::optional<std::size_t> step;
+  std::string lessons_dir;
+  std::function<scenario::LessonResult(const std::string&)> load_lesson;
+  std::optional<std::uint64_t> seed;
 };
 
 // The panels around one View, and one frame of them filling the main viewport (between
@@ -30,7 +45,11 @@ struct Panels {
   Canvas canvas;
   Timeline timeline;
   TranscriptPanel transcript;
-  bool help = false;  // the shortcuts overlay (F1)
+  bool help = false;                    // the shortcuts overlay (F1)
+  std::unique_ptr<LessonPanel> lesson;  // a lesson is open
+  LessonBrowser browser;
+  scenario::ProgressStore progress{std::filesystem::path{}};
+  std::optional<std::string> open_request;  // a lesson chosen in the browser
 };
 void draw_frame(View& view, Panels& panels);
 

@@ -28,6 +28,11 @@ void apply_theme(float dpi, bool presenter) {
   s.ScaleAllSizes(dpi * (presenter ? 1.3f : 1.f));
 }
 
+ImFont* large_font() {
+  ImGuiIO& io = ImGui::GetIO();
+  return io.Fonts->Fonts.Size > 1 ? io.Fonts->Fonts[1] : ImGui::GetFont();
+}
+
 bool load_fonts(float dpi, bool presenter) {
   ImGuiIO& io = ImGui::GetIO();
   io.Fonts->Clear();
@@ -38,11 +43,16 @@ bool load_fonts(float dpi, bool presenter) {
   for (const char* path : candidates) {
     std::error_code ec;
     if (std::filesystem::exists(path, ec) &&
-        io.Fonts->AddFontFromFileTTF(path, px, nullptr, ranges) != nullptr)
+        io.Fonts->AddFontFromFileTTF(path, px, nullptr, ranges) != nullptr) {
+      // Fonts[1]: lesson narration, read from the back of a classroom.
+      io.Fonts->AddFontFromFileTTF(path, px * kLargeFont, nullptr, ranges);
       return true;
+    }
   }
   ImFontConfig cfg;
   cfg.SizePixels = px;
+  io.Fonts->AddFontDefault(&cfg);
+  cfg.SizePixels = px * kLargeFont;
   io.Fonts->AddFontDefault(&cfg);
   return false;
 }

@@ -3,10 +3,15 @@
 // mode, with ImGui's built-in font as the fallback. Needs a current ImGui context, no window.
 #pragma once
 
+struct ImFont;
+
 namespace smtpsim::gui {
 
 void apply_theme(float dpi_scale, bool presenter);
 // Returns true when the TrueType font was found, false when ImGui's default font is used.
 bool load_fonts(float dpi_scale, bool presenter);
+// The same face kLargeFont times larger (lesson narration), loaded by load_fonts.
+inline constexpr float kLargeFont = 1.6f;
+ImFont* large_font();
 
 }  // namespace smtpsim::gui

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,6 +44,8 @@ class TranscriptPanel {
     conn_filter_ = conn;
     filter_.clear();
   }
+  // The line of this event is framed (a lesson step's waited-for event).
+  std::optional<std::size_t> marked;
   // What the user gets by clicking row r: the cursor just after its event.
   static void activate(View& view, const TranscriptRow& r) { view.seek(r.event + 1); }
 
