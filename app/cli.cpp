@@ -118,6 +118,8 @@ int run_cli(int argc, char** argv) {
       ->add_option("--layout-json", gui.layout_json,
                    "With --screenshot: write the host boxes and envelopes (pixels) as JSON")
       ->needs(shot);
+  gui_cmd->add_option("--step", gui.step,
+                      "A lesson: open it at step K (1 = the first, as shown: \"step K of N\")");
   gui_cmd->add_option("--seed", gui.seed, "Seed for every random choice (default: the scenario's)");
 
   CLI11_PARSE(app, argc, argv);

@@ -19,6 +19,7 @@ struct GuiOptions {
   std::optional<std::size_t> at;
   std::string layout_json;  // with --screenshot: host boxes and envelopes in pixels
   std::optional<std::uint64_t> seed;
+  std::optional<std::size_t> step;  // a lesson: the step to show first, 1-based ("step K of N")
 };
 
 // The first shipped scenario in alphabetical order ("" when there is none).
