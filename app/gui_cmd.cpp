@@ -9,6 +9,7 @@
 #include <sstream>
 #include <variant>
 
+#include "app/lesson_cmd.hpp"
 #include "app/run_cmd.hpp"
 #include "gui/app_window.hpp"
 #include "gui/view.hpp"
@@ -20,6 +21,9 @@ namespace smtpsim::app {
 namespace fs = std::filesystem;
 
 std::string first_shipped_scenario() {
+  // The first lesson once lessons exist (issue 6); a scenario otherwise.
+  if (const auto lessons = shipped_lessons(); !lessons.empty())
+    return fs::path(lessons.front()).stem().string();
   std::set<std::string> names;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(fs::path(data_dir()) / "scenarios", ec))

@@ -157,7 +157,7 @@ struct Parser {
   // send actions: each recipient and where it was written, per spec.script entry
   std::vector<std::vector<std::pair<std::string, std::string>>> rcpt_ptrs;
 
-  void top(const J& root);
+  void top(const J& root, std::span<const std::string_view> extra_keys);
   void host(const J& v, const std::string& ptr);
   void mua(const J& v, const std::string& ptr, HostSpec& h);
   void action(const J& v, const std::string& ptr);
@@ -169,13 +169,15 @@ struct Parser {
   }
 };
 
-void Parser::top(const J& root) {
+void Parser::top(const J& root, std::span<const std::string_view> extra_keys) {
   if (!root.is_object())
     throw Fail{"", "expected a JSON object at the top level, found " + found(root)};
   static constexpr std::array<std::string_view, 10> kKeys = {
       "name",    "title", "description", "seed", "epoch_unix",
       "run_for", "queue", "hosts",       "dns",  "script"};
-  check_keys(root, "", kKeys);
+  std::vector<std::string_view> known(kKeys.begin(), kKeys.end());
+  known.insert(known.end(), extra_keys.begin(), extra_keys.end());  // a lesson's own keys
+  check_keys(root, "", known);
   // The top-level queue is read first: hosts' queue overrides start from it.
   if (const J* q = get(root, "queue")) queue_settings(*q, "/queue", spec.queue);
   for (const auto& [key, v] : root.items()) {
@@ -748,13 +750,9 @@ struct DuplicateFinder {
 
 }  // namespace
 
-LoadResult parse_scenario(std::string_view text, std::string_view file_label) {
+std::variant<trace::Json, LoadError> parse_json_document(std::string_view text,
+                                                         std::string_view file_label) {
   const std::string file(file_label);
-  auto fail = [&](const std::string& ptr, const std::string& what) {
-    // Quoted values come from the file: control characters are escaped to keep one line.
-    return LoadError{one_line(ptr.empty() ? fmt::format("{}: {}", file, what)
-                                          : fmt::format("{}: {}: {}", file, ptr, what))};
-  };
   J root;
   auto finder = std::make_shared<DuplicateFinder>();
   try {
@@ -767,11 +765,24 @@ LoadResult parse_scenario(std::string_view text, std::string_view file_label) {
     return LoadError{
         fmt::format("{}: {}", file, trace::describe_json_syntax_error(text, 0, e.what()))};
   }
-  if (finder->duplicate) return fail(*finder->duplicate, "field appears twice in the same object");
+  if (finder->duplicate)
+    return LoadError{one_line(
+        fmt::format("{}: {}: field appears twice in the same object", file, *finder->duplicate))};
+  return root;
+}
+
+LoadResult scenario_from_json(const trace::Json& root, std::string_view file_label,
+                              std::span<const std::string_view> extra_keys) {
+  const std::string file(file_label);
+  auto fail = [&](const std::string& ptr, const std::string& what) {
+    // Quoted values come from the file: control characters are escaped to keep one line.
+    return LoadError{one_line(ptr.empty() ? fmt::format("{}: {}", file, what)
+                                          : fmt::format("{}: {}: {}", file, ptr, what))};
+  };
   Parser ps;
   ps.spec.file = file;
   try {
-    ps.top(root);
+    ps.top(root, extra_keys);
     ps.cross_checks();
     order_script(ps);
   } catch (const Fail& f) {
@@ -780,6 +791,12 @@ LoadResult parse_scenario(std::string_view text, std::string_view file_label) {
     return fail("", fmt::format("internal error while validating ({})", e.what()));
   }
   return std::move(ps.spec);
+}
+
+LoadResult parse_scenario(std::string_view text, std::string_view file_label) {
+  auto doc = parse_json_document(text, file_label);
+  if (auto* e = std::get_if<LoadError>(&doc)) return std::move(*e);
+  return scenario_from_json(std::get<trace::Json>(doc), file_label, {});
 }
 
 LoadResult load_scenario(const std::filesystem::path& path) {
