@@ -80,9 +80,9 @@ int run_gui_command(const GuiOptions& o, std::FILE* err) {
   }
   if (o.step && (!lesson || *o.step < 1 || *o.step > lesson->steps.size())) {
     std::fprintf(err, "smtpsim gui: --step %zu: %s\n", *o.step,
-                 lesson ? ("the lesson has steps 1 to " + std::to_string(lesson->steps.size()))
-                              .c_str()
-                        : "only a lesson has steps");
+                 lesson
+                     ? ("the lesson has steps 1 to " + std::to_string(lesson->steps.size())).c_str()
+                     : "only a lesson has steps");
     return 2;
   }
   if (!env_set("DISPLAY") && !env_set("WAYLAND_DISPLAY")) return no_display(err, name);

@@ -91,7 +91,7 @@ void draw_frame(View& view, Panels& p) {
   ImGui::BeginChild("canvas-pane", ImVec2(canvas_w, top_h), false,
                     ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
   if (p.lesson) {
-    p.lesson->draw(view, std::floor(top_h * 0.42f));
+    p.lesson->draw(view, std::floor(top_h * 0.6f));
     if (p.lesson->take_browse_request()) p.browser.open = true;
   }
   p.canvas.draw(view, ImGui::GetContentRegionAvail());

@@ -4,6 +4,7 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "gui/theme.hpp"
@@ -78,14 +79,16 @@ void LessonPanel::handle_keys(View& v) {
   if (ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_PageUp))) player_.back(v);
 }
 
-void LessonPanel::draw(View& v, float height) {
+void LessonPanel::draw(View& v, float max_height) {
   ImGui::PushStyleColor(ImGuiCol_ChildBg, IM_COL32(22, 26, 38, 255));
-  ImGui::BeginChild("lesson-pane", ImVec2(0, height), true);
+  const float height = content_h_ > 0 ? std::min(content_h_, max_height) : max_height;
+  ImGui::BeginChild("lesson-pane", ImVec2(0, std::floor(height)), true);
   const LessonPlayer& p = player_;
   const scenario::Lesson& lesson = p.lesson();
   const std::size_t cursor = v.cursor();
   const std::size_t n = p.count();
   const std::size_t k = p.shown(cursor);
+  choice_rects_.clear();
 
   // Row 1: where we are, and the controls.
   char where[64];
@@ -133,6 +136,7 @@ void LessonPanel::draw(View& v, float height) {
 
   if (n == 0) {
     wrapped(lesson.summary, kNarration, 0);
+    content_h_ = ImGui::GetCursorPosY() + ImGui::GetScrollY() + ImGui::GetStyle().WindowPadding.y;
     ImGui::EndChild();
     ImGui::PopStyleColor();
     return;
@@ -144,6 +148,10 @@ void LessonPanel::draw(View& v, float height) {
                        "Lesson paused: you are playing freely. \"Resume lesson\" returns "
                        "to step %zu.",
                        p.current() + 1);
+  } else if (!p.place(k).resolved && v.finished()) {
+    ImGui::TextColored(kBad,
+                       "This step's event never happens in this run (smtpsim check "
+                       "reports it).");
   } else if (!p.arrived(cursor)) {
     ImGui::TextColored(kDim, "Playing on to step %zu ...", p.current() + 1);
   }
@@ -155,6 +163,7 @@ void LessonPanel::draw(View& v, float height) {
   const bool here = p.place(k).resolved && cursor >= p.place(k).at;
   if (here && step.myth) draw_myth(*step.myth, wrap);
   if (here && step.question) draw_question(v, *step.question, k, wrap);
+  content_h_ = ImGui::GetCursorPosY() + ImGui::GetScrollY() + ImGui::GetStyle().WindowPadding.y;
   ImGui::EndChild();
   ImGui::PopStyleColor();
 }
@@ -215,6 +224,7 @@ void LessonPanel::draw_question(View& v, const scenario::Question& q, std::size_
       ImGui::PushID(static_cast<int>(i));
       ImGui::BeginDisabled(!can_answer);
       if (ImGui::Button(c.c_str())) player_.answer(c);
+      choice_rects_.emplace_back(ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
       ImGui::EndDisabled();
       ImGui::PopID();
       ImGui::PopStyleColor(pushed);

@@ -7,6 +7,10 @@
 
 #include <array>
 #include <string>
+#include <utility>
+#include <vector>
+
+#include <imgui.h>
 
 #include "gui/lesson_player.hpp"
 #include "gui/spotlight.hpp"
@@ -27,8 +31,9 @@ class LessonPanel {
   void before_frame(View& v, scenario::ProgressStore* store);
   // Page Down / Page Up (what presentation clickers send): Next / Back.
   void handle_keys(View& v);
-  // Draws into the current window, filling `height` pixels of the available width.
-  void draw(View& v, float height);
+  // Draws into the current window across its width: as tall as its content was last frame,
+  // at most `max_height` pixels (then it scrolls).
+  void draw(View& v, float max_height);
 
   const Spotlight& spotlight() const { return spotlight_; }
   // The "Lessons" button was pressed (the window opens the browser); reading clears it.
@@ -37,6 +42,9 @@ class LessonPanel {
     browse_ = false;
     return b;
   }
+  // Where the last draw() put the current question's choice buttons (screen pixels, in
+  // choice order; empty when none was drawn), for tests that click them.
+  const std::vector<std::pair<ImVec2, ImVec2>>& choice_rects() const { return choice_rects_; }
   // A line under the controls (progress file problems), "" = none.
   void set_status(std::string s) { status_ = std::move(s); }
   const std::string& status() const { return status_; }
@@ -50,6 +58,8 @@ class LessonPanel {
   scenario::LessonProgress saved_;
   bool saved_once_ = false;
   bool browse_ = false;
+  float content_h_ = 0;
+  std::vector<std::pair<ImVec2, ImVec2>> choice_rects_;  // height the content needed last frame
   std::string status_;
   std::array<char, 128> typed_{};
   std::size_t typed_for_ = static_cast<std::size_t>(-1);  // the step `typed_` belongs to

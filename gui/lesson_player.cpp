@@ -46,7 +46,7 @@ bool LessonPlayer::arrived(std::size_t cursor) const {
 }
 
 std::size_t LessonPlayer::shown(std::size_t cursor) const {
-  if (arrived(cursor) || current_ == 0) return current_;
+  if (arrived(cursor) || held_ || current_ == 0) return current_;
   return current_ - 1;
 }
 
@@ -75,7 +75,7 @@ void LessonPlayer::arrive_at(View& v) {
   const std::size_t at = places_[current_].resolved ? places_[current_].at : v.events().size();
   v.play(false);
   v.seek(at);
-  floor_ = v.cursor();
+  floor_ = hold_at_ = v.cursor();
   held_ = true;
   was_playing_ = false;
   note_shown(v.cursor());
@@ -136,7 +136,7 @@ void LessonPlayer::frame(View& v) {
     return;
   }
   if (held_) {
-    const std::size_t at = places_[current_].at;
+    const std::size_t at = hold_at_;
     if (!playing && c == at) return;
     if (!playing) {  // stepped or scrubbed forward by hand
       leave();
@@ -173,7 +173,7 @@ void LessonPlayer::frame(View& v) {
       v.play(false);
       was_playing_ = false;
       held_ = true;
-      floor_ = p.at;
+      floor_ = hold_at_ = p.at;
       break;
     }
     if (current_ + 1 < count() && places_[current_ + 1].resolved && places_[current_ + 1].at <= c) {

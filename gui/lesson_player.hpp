@@ -101,7 +101,8 @@ class LessonPlayer {
   std::size_t floor_ = 0;  // below this cursor the teacher has stepped out of the lesson
   bool following_ = true;
   bool held_ = false;
-  bool released_ = false;  // the teacher went on from the current (last) step: no stop there
+  std::size_t hold_at_ = 0;  // the cursor while held
+  bool released_ = false;    // the teacher went on from the current (last) step: no stop there
   bool was_playing_ = false;
   std::size_t furthest_ = 0;
   bool done_ = false;

@@ -35,14 +35,20 @@ void draw_spotlight_link(ImDrawList* dl, const Spotlight& s, const std::vector<S
 void draw_spotlight_hosts(ImDrawList* dl, const Spotlight& s, const std::vector<ScreenBox>& boxes,
                           float scale) {
   const float gap = std::max(6.f, 10.f * scale), r = 12.f * scale;
-  for (const auto& h : s.hosts) {
+  auto ring = [&](const std::string& h, bool glow) {
     const ScreenBox* b = find_box(boxes, h);
-    if (!b) continue;
+    if (!b) return;
     const ImVec2 p0(b->min.x - gap, b->min.y - gap), p1(b->max.x + gap, b->max.y + gap);
-    dl->AddRect(ImVec2(p0.x - gap * 0.6f, p0.y - gap * 0.6f),
-                ImVec2(p1.x + gap * 0.6f, p1.y + gap * 0.6f), kSpotGlow, r * 1.5f, 0, gap);
-    dl->AddRect(p0, p1, kSpot, r, 0, std::max(3.f, 5.f * scale));
-  }
+    if (glow)
+      dl->AddRect(ImVec2(p0.x - gap * 0.6f, p0.y - gap * 0.6f),
+                  ImVec2(p1.x + gap * 0.6f, p1.y + gap * 0.6f), kSpotGlow, r * 1.5f, 0, gap);
+    dl->AddRect(p0, p1, kSpot, r, 0, std::max(glow ? 3.f : 2.f, (glow ? 5.f : 3.f) * scale));
+  };
+  for (const auto& h : s.hosts) ring(h, true);
+  // The ends of a lit link get a thinner ring: short links hide under their boxes.
+  if (s.link)
+    for (const auto* h : {&s.link->first, &s.link->second})
+      if (!s.lit(*h)) ring(*h, false);
 }
 
 }  // namespace smtpsim::gui
