@@ -154,7 +154,22 @@ std::string write_layout(const Panels& p, const View& view, float sx, float sy,
         << "\", \"x\": " << num(e.center.x * sx) << ", \"y\": " << num(e.center.y * sy) << "}";
     first = false;
   }
-  out << "]}\n";
+  out << "]";
+  if (p.lesson) {  // the step shown, the panel and the spotlit hosts (lesson screenshots)
+    const LessonPlayer& lp = p.lesson->player();
+    out << ", \"lesson\": {\"step\": " << lp.shown(view.cursor()) + 1
+        << ", \"x0\": " << num(p.lesson->pane_min().x * sx)
+        << ", \"y0\": " << num(p.lesson->pane_min().y * sy)
+        << ", \"x1\": " << num(p.lesson->pane_max().x * sx)
+        << ", \"y1\": " << num(p.lesson->pane_max().y * sy) << ", \"spotlight\": [";
+    first = true;
+    for (const auto& h : p.lesson->spotlight().hosts) {
+      out << (first ? "" : ", ") << "\"" << h << "\"";
+      first = false;
+    }
+    out << "]}";
+  }
+  out << "}\n";
   out.close();
   return out ? std::string{} : "cannot write " + path;
 }

@@ -83,6 +83,9 @@ void LessonPanel::draw(View& v, float max_height) {
   ImGui::PushStyleColor(ImGuiCol_ChildBg, IM_COL32(22, 26, 38, 255));
   const float height = content_h_ > 0 ? std::min(content_h_, max_height) : max_height;
   ImGui::BeginChild("lesson-pane", ImVec2(0, std::floor(height)), true);
+  pane_min_ = ImGui::GetWindowPos();
+  pane_max_ =
+      ImVec2(pane_min_.x + ImGui::GetWindowSize().x, pane_min_.y + ImGui::GetWindowSize().y);
   const LessonPlayer& p = player_;
   const scenario::Lesson& lesson = p.lesson();
   const std::size_t cursor = v.cursor();

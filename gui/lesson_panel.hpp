@@ -45,6 +45,9 @@ class LessonPanel {
   // Where the last draw() put the current question's choice buttons (screen pixels, in
   // choice order; empty when none was drawn), for tests that click them.
   const std::vector<std::pair<ImVec2, ImVec2>>& choice_rects() const { return choice_rects_; }
+  // Where the last draw() put the panel (screen pixels).
+  ImVec2 pane_min() const { return pane_min_; }
+  ImVec2 pane_max() const { return pane_max_; }
   // A line under the controls (progress file problems), "" = none.
   void set_status(std::string s) { status_ = std::move(s); }
   const std::string& status() const { return status_; }
@@ -59,6 +62,7 @@ class LessonPanel {
   bool saved_once_ = false;
   bool browse_ = false;
   float content_h_ = 0;
+  ImVec2 pane_min_, pane_max_;
   std::vector<std::pair<ImVec2, ImVec2>> choice_rects_;  // height the content needed last frame
   std::string status_;
   std::array<char, 128> typed_{};

@@ -13,7 +13,14 @@ LessonPlayer::LessonPlayer(scenario::Lesson lesson)
 // k-1's place), but incremental: a resolved step never moves while the trace only grows, so
 // each call looks only at events the first unresolved step has not seen yet.
 void LessonPlayer::update(std::span<const trace::Event> events) {
-  if (events.size() < scanned_) {
+  // A fault applied by hand rebuilds the trace: a placed step whose event is gone or
+  // different is placed again from scratch (O(steps) per call to notice).
+  bool stale = events.size() < scanned_;
+  for (std::size_t k = 0; k < placed_ && !stale; ++k) {
+    const auto& m = places_[k].matched;
+    stale = m && (*m >= events.size() || !lesson_.steps[k].wait_for->matches(events[*m]));
+  }
+  if (stale) {
     replace(events);
     return;
   }
@@ -120,6 +127,7 @@ void LessonPlayer::go_to(View& v, std::size_t k) {
 }
 
 void LessonPlayer::resume(View& v) {
+  replace(v.events());  // the teacher may have changed the run (faults) meanwhile
   arrive_at(v);
 }
 

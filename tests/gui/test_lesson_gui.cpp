@@ -135,6 +135,31 @@ TEST(LessonPlayer, IncrementalPlacementEqualsPlaceStepsAsTheTraceGrows) {
   EXPECT_TRUE(p.place(l.steps.size() - 1).resolved);
 }
 
+TEST(LessonPlayer, ARebuiltTraceIsPlacedAgain) {
+  // A fault applied by hand rebuilds the run: here a note at time 0 shifts every event.
+  const scenario::Lesson l = same_domain_lesson();
+  View before(l.scenario);
+  while (!before.finished()) before.pump(1000);
+  LessonPlayer p(l);
+  p.update(before.events());
+  scenario::Spec changed = l.scenario;
+  scenario::Action note;
+  note.kind = "note";
+  note.text = "a teacher's remark";
+  changed.script.insert(changed.script.begin(), note);
+  View after(changed);
+  while (!after.finished()) after.pump(1000);
+  ASSERT_GT(after.events().size(), before.events().size());
+  p.update(after.events());
+  const auto want = scenario::place_steps(l, after.events());
+  for (std::size_t k = 0; k < l.steps.size(); ++k) {
+    ASSERT_TRUE(p.place(k).resolved);
+    EXPECT_EQ(p.place(k).at, want[k].at) << k;
+    EXPECT_EQ(p.place(k).matched, want[k].matched) << k;
+  }
+  EXPECT_NE(p.place(1).at, scenario::place_steps(l, before.events())[1].at);
+}
+
 TEST(LessonPlayer, PlaybackStopsOnlyAtPausesAndQuestions) {
   const scenario::Lesson l = same_domain_lesson();
   auto vp = make_view(l);
