@@ -111,8 +111,13 @@ void LessonPanel::draw(View& v, float max_height) {
   auto button_w = [&](const char* s) { return ImGui::CalcTextSize(s).x + st.FramePadding.x * 2; };
   const float controls = button_w("\xe2\x86\x90 Back") + button_w("Resume lesson") +
                          button_w("Pause lesson") + button_w("Lessons") + st.ItemSpacing.x * 3;
-  ImGui::SameLine(std::max(ImGui::GetCursorPosX() + st.ItemSpacing.x,
-                           ImGui::GetWindowContentRegionMax().x - controls));
+  // The controls at the right end of the row, or on a row of their own when it is too narrow.
+  ImGui::SameLine();
+  const float controls_x = ImGui::GetWindowContentRegionMax().x - controls;
+  if (ImGui::GetCursorPosX() + st.ItemSpacing.x > controls_x)
+    ImGui::NewLine();
+  else
+    ImGui::SetCursorPosX(controls_x);
   ImGui::BeginDisabled(n == 0 || (k == 0 && p.arrived(cursor) && p.following()));
   if (ImGui::Button("\xe2\x86\x90 Back")) player_.back(v);
   ImGui::EndDisabled();

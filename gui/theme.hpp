@@ -10,8 +10,7 @@ namespace smtpsim::gui {
 void apply_theme(float dpi_scale, bool presenter);
 // Returns true when the TrueType font was found, false when ImGui's default font is used.
 bool load_fonts(float dpi_scale, bool presenter);
-// The same face kLargeFont times larger (lesson narration), loaded by load_fonts.
-inline constexpr float kLargeFont = 1.6f;
+// The same face larger (lesson narration), loaded by load_fonts.
 ImFont* large_font();
 
 }  // namespace smtpsim::gui
