@@ -134,6 +134,7 @@ int run_cli(int argc, char** argv) {
       ->needs(shot);
   gui_cmd->add_option("--step", gui.step,
                       "A lesson: open it at step K (1 = the first, as shown: \"step K of N\")");
+  gui_cmd->add_flag("--lessons", gui.browse, "Show the list of lessons (F2) on opening");
   gui_cmd->add_option("--seed", gui.seed, "Seed for every random choice (default: the scenario's)");
 
   CLI11_PARSE(app, argc, argv);

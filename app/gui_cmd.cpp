@@ -94,6 +94,7 @@ int run_gui_command(const GuiOptions& o, std::FILE* err) {
     w.lessons_dir = data_dir();
     w.load_lesson = [](const std::string& p) { return scenario::load_lesson(p); };
     w.seed = o.seed;
+    w.browse = o.browse;
     w.presenter = o.presenter;
     w.screenshot = o.screenshot;
     w.at = o.at;

@@ -20,6 +20,7 @@ struct GuiOptions {
   std::string layout_json;  // with --screenshot: host boxes and envelopes in pixels
   std::optional<std::uint64_t> seed;
   std::optional<std::size_t> step;  // a lesson: the step to show first, 1-based ("step K of N")
+  bool browse = false;              // open with the lesson browser shown
 };
 
 // The first shipped lesson in file-name order, else the first shipped scenario in

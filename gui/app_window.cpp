@@ -50,6 +50,7 @@ void draw_help() {
       {"Left arrow", "step back one event"},
       {"Home", "restart from the beginning"},
       {"Page Down / Page Up", "lesson: next / previous step"},
+      {"F2", "the list of lessons"},
       {"F11", "full screen on / off"},
       {"F1", "this help"},
       {"Mouse wheel", "zoom the network"},
@@ -251,11 +252,14 @@ int run_window(View& first_view, const WindowOptions& o, std::FILE* err) {
   };
   if (o.presenter && !shot) toggle_fullscreen();
 
-  // Progress is remembered between runs, but never by screenshot runs (tests, make targets).
-  if (!shot) panels.progress = scenario::ProgressStore(scenario::ProgressStore::default_path());
+  // Progress is remembered between runs, but never written by screenshot runs (tests, make
+  // targets).
+  panels.progress = scenario::ProgressStore(scenario::ProgressStore::default_path());
+  panels.progress.set_read_only(shot);
   const std::string progress_problem = panels.progress.load();
   if (!progress_problem.empty()) std::fprintf(err, "smtpsim gui: %s\n", progress_problem.c_str());
   if (!o.lessons_dir.empty()) panels.browser.refresh(o.lessons_dir);
+  panels.browser.open = o.browse;
   if (o.lesson) {
     panels.lesson = std::make_unique<LessonPanel>(*o.lesson);
     panels.lesson->set_status(progress_problem);
@@ -289,6 +293,7 @@ int run_window(View& first_view, const WindowOptions& o, std::FILE* err) {
       if (ImGui::IsKeyPressed(GLFW_KEY_F1)) panels.help = !panels.help;
       if (ImGui::IsKeyPressed(GLFW_KEY_F11)) toggle_fullscreen();
       if (panels.lesson) panels.lesson->handle_keys(*view);
+      if (ImGui::IsKeyPressed(GLFW_KEY_F2)) panels.browser.open = !panels.browser.open;
     }
     draw_frame(*view, panels);
     ImGui::Render();

@@ -37,6 +37,7 @@ struct WindowOptions {
   std::string lessons_dir;
   std::function<scenario::LessonResult(const std::string&)> load_lesson;
   std::optional<std::uint64_t> seed;
+  bool browse = false;  // open with the lesson browser shown
 };
 
 // The panels around one View, and one frame of them filling the main viewport (between

@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "gui/theme.hpp"
+
 namespace smtpsim::gui {
 
 namespace fs = std::filesystem;
@@ -49,7 +51,12 @@ std::optional<std::string> LessonBrowser::draw(const scenario::ProgressStore& pr
   std::optional<std::string> chosen;
   const ImGuiViewport* vp = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(vp->GetCenter(), ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
-  ImGui::SetNextWindowSize(ImVec2(vp->WorkSize.x * 0.6f, vp->WorkSize.y * 0.7f),
+  // Rows in the large font (read from the back of the room); as tall as the list needs.
+  ImGui::PushFont(large_font());
+  const float row = ImGui::GetTextLineHeightWithSpacing() + ImGui::GetStyle().CellPadding.y * 2;
+  const float want = row * static_cast<float>(entries_.size() + 2) +
+                     ImGui::GetFrameHeightWithSpacing() * 2 + (error.empty() ? 0 : row * 2);
+  ImGui::SetNextWindowSize(ImVec2(vp->WorkSize.x * 0.6f, std::min(want, vp->WorkSize.y * 0.8f)),
                            ImGuiCond_Appearing);
   ImGui::Begin("Lessons", &open, ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings);
   if (!error.empty()) {
@@ -86,6 +93,7 @@ std::optional<std::string> LessonBrowser::draw(const scenario::ProgressStore& pr
     ImGui::EndTable();
   }
   ImGui::End();
+  ImGui::PopFont();
   return chosen;
 }
 

@@ -112,7 +112,7 @@ std::string ProgressStore::to_json() const {
 }
 
 std::string ProgressStore::save() const {
-  if (file_.empty()) return {};
+  if (file_.empty() || read_only_) return {};
   const std::string data = to_json();
   std::error_code ec;
   fs::create_directories(file_.parent_path(), ec);

@@ -49,6 +49,8 @@ class ProgressStore {
 
   // Writes every lesson's progress atomically. Returns "" or one sentence.
   std::string save() const;
+  // Read only (screenshot runs): save() writes nothing.
+  void set_read_only(bool on) { read_only_ = on; }
 
   // The file's text for the current progress (what save() writes).
   std::string to_json() const;
@@ -57,6 +59,7 @@ class ProgressStore {
   std::filesystem::path file_;
   std::map<std::string, LessonProgress> lessons_;
   bool reported_ = false;
+  bool read_only_ = false;
 };
 
 }  // namespace smtpsim::scenario

@@ -469,6 +469,10 @@ TEST_F(ProgressFile, AFailedWriteLeavesTheOldFileWhole) {
   EXPECT_NE(problem.find("cannot write " + file.string()), std::string::npos) << problem;
   EXPECT_EQ(read(file), before);
   fs::remove(tmp);
+  s.set_read_only(true);  // screenshot runs: nothing is written
+  EXPECT_EQ(s.save(), "");
+  EXPECT_EQ(read(file), before);
+  s.set_read_only(false);
   ASSERT_EQ(s.save(), "");
   EXPECT_NE(read(file).find("\"b\""), std::string::npos);
 }
