@@ -230,10 +230,10 @@ void LessonPanel::draw_question(View& v, const scenario::Question& q, std::size_
         ++pushed;
       }
       ImGui::PushID(static_cast<int>(i));
-      ImGui::BeginDisabled(!can_answer);
-      if (ImGui::Button(c.c_str())) player_.answer(c);
+      // Not disabled once answered (that would fade the red and green): a second click is
+      // ignored because only the first answer counts.
+      if (ImGui::Button(c.c_str()) && can_answer) player_.answer(c);
       choice_rects_.emplace_back(ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
-      ImGui::EndDisabled();
       ImGui::PopID();
       ImGui::PopStyleColor(pushed);
     }
@@ -256,8 +256,8 @@ void LessonPanel::draw_question(View& v, const scenario::Question& q, std::size_
     else
       ImGui::TextColored(kBad, "Not quite: the answer is %s.", q.answer.c_str());
   }
-  ImGui::PopFont();
   if (a.answered && !q.explain.empty()) wrapped(q.explain, kNarration, wrap);
+  ImGui::PopFont();
 }
 
 }  // namespace smtpsim::gui
