@@ -2,6 +2,8 @@
 // Bcc is in the envelope only) and submits it to its provider's MSA on 587 (STARTTLS + AUTH),
 // 465 (implicit TLS) or, for a lesson about why not, plain 25. It has no queue: a failed
 // submission is reported, like a mail program's error dialog.
+// Messages written at the same virtual moment (an outbox sent at once) go over one
+// connection, one transaction each: RFC 5321 §3.3 lets a session carry several.
 // Reading mail is the MailReader's job (mail_reader.hpp).
 // Trusts its own settings (from the scenario); the server is untrusted input to the machine.
 #pragma once
@@ -14,6 +16,7 @@
 
 #include "sim/nodes/mail_reader.hpp"
 #include "sim/nodes/smtp_endpoints.hpp"
+#include "sim/nodes/typed_session.hpp"
 #include "sim/nodes/world.hpp"
 
 namespace smtpsim::nodes {
@@ -24,6 +27,7 @@ struct MuaConfig {
   std::string user, password;
   engine::HostId msa = -1;
   std::uint16_t port = 587;
+  bool ehlo = true;  // false: HELO, as in seed 002's dialogue and the telnet exercise
   std::optional<ReaderConfig> reader;  // set when this device also reads mail (POP3/IMAP)
 };
 
@@ -42,6 +46,9 @@ class Mua {
   std::size_t sent() const { return sent_; }
   std::size_t failed() const { return failed_; }
   MailReader* reader() { return reader_.get(); }
+  void flush_outbox();  // one connection for every message waiting
+  // The user types SMTP by hand to the submission host and port (typed_session.hpp).
+  void type(std::vector<std::string> lines);
   const MailReader* reader() const { return reader_.get(); }
 
  private:
@@ -49,7 +56,9 @@ class Mua {
   engine::HostId host_;
   MuaConfig cfg_;
   std::map<std::uint64_t, std::unique_ptr<SmtpClientConn>> conns_;
-  std::uint64_t next_ = 0;
+  std::uint64_t next_ = 0, next_conn_ = 0;
+  std::vector<smtp::OutgoingMessage> outbox_;
+  std::map<std::uint64_t, std::unique_ptr<TypedSession>> typed_;
   std::size_t sent_ = 0, failed_ = 0;
   std::unique_ptr<MailReader> reader_;
 };

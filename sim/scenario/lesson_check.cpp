@@ -99,6 +99,7 @@ std::string field_value(const trace::Event& e, std::string_view field) {
   if (field == "host") return e.host;
   if (field == "peer") return e.peer;
   if (field == "address") return e.address;
+  if (field == "proto") return e.proto;
   return e.text;
 }
 
@@ -139,8 +140,9 @@ std::vector<std::string> check_lesson(const Lesson& lesson, std::span<const trac
       switch (c.mode) {
         case Checkpoint::Mode::Exists:
           if (!find_event(c.pattern, events, from))
-            failures.push_back(fmt::format("{}: not true: \"{}\" (no {} at or after this step)",
-                                           where, c.says, c.pattern.describe()));
+            failures.push_back(
+                fmt::format("{}: not true: \"{}\" (no event at or after this step is {})", where,
+                            c.says, c.pattern.describe()));
           break;
         case Checkpoint::Mode::Absent:
           if (auto hit = find_event(c.pattern, events, 0))
@@ -151,8 +153,8 @@ std::vector<std::string> check_lesson(const Lesson& lesson, std::span<const trac
           const auto n = std::count_if(events.begin(), events.end(),
                                        [&](const trace::Event& e) { return c.pattern.matches(e); });
           if (n != c.count)
-            failures.push_back(fmt::format("{}: not true: \"{}\" (expected {} times {}, found {})",
-                                           where, c.says, c.count, c.pattern.describe(), n));
+            failures.push_back(fmt::format("{}: not true: \"{}\" (expected {}, found {}: {})",
+                                           where, c.says, c.count, n, c.pattern.describe()));
           break;
         }
       }
@@ -163,13 +165,13 @@ std::vector<std::string> check_lesson(const Lesson& lesson, std::span<const trac
       const auto hit = find_event(*q.verify, events, at.at);
       if (!hit) {
         failures.push_back(
-            fmt::format("{}: the answer \"{}\" cannot be verified: no {} after "
-                        "this step",
+            fmt::format("{}: the answer \"{}\" cannot be verified: no event after this step "
+                        "is {}",
                         where, q.answer, q.verify->describe()));
       } else if (!answer_agrees(q, events[*hit])) {
         failures.push_back(
             fmt::format("{}: the answer \"{}\" disagrees with the simulation: the "
-                        "next {} has {} \"{}\" ({})",
+                        "first event after this step that is {} has {} \"{}\" ({})",
                         where, q.answer, q.verify->describe(), q.field,
                         field_value(events[*hit], q.field), event_summary(events[*hit])));
       }

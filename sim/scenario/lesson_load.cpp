@@ -23,8 +23,8 @@ using namespace fields;
 
 constexpr std::array<std::string_view, 2> kLessonTopKeys = {"lesson", "steps"};
 constexpr std::array<std::string_view, 5> kProtos = {"SMTP", "DNS", "POP3", "IMAP", "HTTP"};
-constexpr std::array<std::string_view, 6> kFields = {"code", "host",    "peer",
-                                                     "text", "address", "port"};
+constexpr std::array<std::string_view, 7> kFields = {"code",    "host", "peer", "text",
+                                                     "address", "port", "proto"};
 
 // Every name trace::kind_name knows, in enum order (Note is the last kind).
 std::vector<std::string_view> all_kind_names() {

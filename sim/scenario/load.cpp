@@ -33,10 +33,10 @@ namespace {
 using namespace fields;
 
 constexpr std::array<std::string_view, 5> kRoles = {"MUA", "MSA", "MTA", "DNS", "MDA"};
-constexpr std::array<std::string_view, 17> kActions = {
+constexpr std::array<std::string_view, 18> kActions = {
     "send",         "fetch",        "read",        "delete",        "host_down", "host_up",
     "service_down", "service_up",   "link_cut",    "link_restored", "latency",   "dns_add",
-    "dns_remove",   "dns_servfail", "dns_recover", "mailbox_full",  "note"};
+    "dns_remove",   "dns_servfail", "dns_recover", "mailbox_full",  "note",      "type"};
 
 // ---- the parts -------------------------------------------------------------------------
 
@@ -356,9 +356,9 @@ void Parser::host(const J& v, const std::string& ptr) {
 
 void Parser::mua(const J& v, const std::string& ptr, HostSpec& h) {
   object(v, ptr);
-  static constexpr std::array<std::string_view, 10> kKeys = {
-      "address",  "user",          "password",      "submit_to",      "port",
-      "protocol", "retrieve_from", "retrieve_port", "keep_on_server", "device"};
+  static constexpr std::array<std::string_view, 11> kKeys = {
+      "address",       "user",          "password",       "submit_to", "port", "protocol",
+      "retrieve_from", "retrieve_port", "keep_on_server", "device",    "hello"};
   check_keys(v, ptr, kKeys);
   MuaSettings m;
   bool has_user = false;
@@ -389,6 +389,11 @@ void Parser::mua(const J& v, const std::string& ptr, HostSpec& h) {
       m.retrieve_port = static_cast<int>(integer(f, p, 1, 65535));
     } else if (key == "keep_on_server") {
       m.keep_on_server = boolean(f, p);
+    } else if (key == "hello") {
+      const auto hello = nonempty(f, p);
+      if (hello != "EHLO" && hello != "HELO")
+        throw Fail{p, fmt::format("unknown greeting \"{}\" (EHLO or HELO)", hello)};
+      m.ehlo = hello == "EHLO";
     } else if (key == "device") {
       m.device = lower(nonempty(f, p));
       if (m.device != "laptop" && m.device != "phone")
@@ -414,9 +419,9 @@ void Parser::mua(const J& v, const std::string& ptr, HostSpec& h) {
 
 void Parser::action(const J& v, const std::string& ptr) {
   object(v, ptr);
-  static constexpr std::array<std::string_view, 17> kAll = {
+  static constexpr std::array<std::string_view, 18> kAll = {
       "at",   "action",  "host",   "port",    "to",   "cc",   "bcc",     "subject", "body",
-      "from", "latency", "record", "mailbox", "full", "text", "comment", "message"};
+      "from", "latency", "record", "mailbox", "full", "text", "comment", "message", "lines"};
   const auto kp = child(ptr, "action");
   const auto kind = string(need(v, ptr, "action", fmt::format("one of {}", join(kActions))), kp);
   if (std::find(kActions.begin(), kActions.end(), kind) == kActions.end()) {
@@ -441,6 +446,8 @@ void Parser::action(const J& v, const std::string& ptr) {
     takes.push_back("text");
   else if (kind == "read" || kind == "delete")
     takes.insert(takes.end(), {"host", "message"});
+  else if (kind == "type")
+    takes.insert(takes.end(), {"host", "lines"});
   else
     takes.push_back("host");
   for (const auto& [key, f] : v.items()) {
@@ -501,6 +508,15 @@ void Parser::action(const J& v, const std::string& ptr) {
       a.full = boolean(f, p);
     } else if (key == "text") {
       a.text = nonempty(f, p);
+    } else if (key == "lines") {
+      // typed by hand, each sent with CRLF: a line end inside one would be a second command
+      array(f, p);
+      if (f.empty()) throw Fail{p, "expected at least one line to type"};
+      for (std::size_t i = 0; i < f.size(); ++i) {
+        a.lines.push_back(nonempty(f[i], child(p, i)));
+        if (a.lines.back().find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos)
+          throw Fail{child(p, i), "a typed line must not contain CR, LF or NUL (one line each)"};
+      }
     }
   }
   need(v, ptr, "at", "when it happens, e.g. \"10s\"");
@@ -514,6 +530,7 @@ void Parser::action(const J& v, const std::string& ptr) {
   if (kind == "latency") need(v, ptr, "latency");
   if (kind == "dns_add" || kind == "dns_remove") need(v, ptr, "record");
   if (kind == "mailbox_full") need(v, ptr, "mailbox", "the address whose mailbox fills up");
+  if (kind == "type") need(v, ptr, "lines", "what the person types, one string per line");
   if (kind == "read" || kind == "delete")
     need(v, ptr, "message", "which message: its position (1 = the oldest) or part of its subject");
   if (kind == "dns_remove") a.record->ttl = 0;
@@ -603,6 +620,7 @@ void Parser::cross_checks() {
                                    "it cannot {} mail",
                                    h->name, a.kind)};
     }
+    if (a.kind == "type") need_role("MUA", "typing happens at a MUA, to its submit_to host");
     if (a.kind == "send") {
       need_role("MUA", "only a MUA sends");
       // Mail for a domain the submission host does not deliver itself is relayed, and relaying

@@ -103,6 +103,7 @@ Simulation::Simulation(const Spec& spec, trace::Sink& sink, std::optional<std::u
     cfg.password = h.mua->password;
     cfg.msa = host_or_throw(h.mua->submit_to);
     cfg.port = static_cast<std::uint16_t>(h.mua->port);
+    cfg.ehlo = h.mua->ehlo;
     if (!h.mua->retrieve_from.empty()) {
       nodes::ReaderConfig rc;
       rc.server = host_or_throw(h.mua->retrieve_from);
@@ -175,6 +176,10 @@ void Simulation::apply(const Action& a) {
     nodes::Mua* m = mua(a.host);
     if (!m) throw std::invalid_argument(fmt::format("{} is not a MUA", a.host));
     m->send(nodes::Draft{a.to, a.cc, a.bcc, a.subject, a.body, a.from});
+  } else if (a.kind == "type") {
+    nodes::Mua* m = mua(a.host);
+    if (!m) throw std::invalid_argument(fmt::format("{} is not a MUA", a.host));
+    m->type(a.lines);
   } else if (a.kind == "fetch" || a.kind == "read" || a.kind == "delete") {
     nodes::Mua* m = mua(a.host);
     if (!m || !m->reader())
