@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "gui/app_window.hpp"
 #include "gui/lesson_browser.hpp"
@@ -115,6 +116,20 @@ std::unique_ptr<View> make_view(const scenario::Lesson& l) {
   auto v = std::make_unique<View>(l.scenario);
   v->set_speed(1);
   return v;
+}
+
+// Every shipped lesson (lessons/*.json that are lessons), loaded.
+std::vector<scenario::Lesson> shipped_lessons() {
+  std::vector<scenario::Lesson> out;
+  for (const LessonEntry& e : list_lessons(fs::path(SMTPSIM_SOURCE_DIR) / "lessons")) {
+    auto r = scenario::load_lesson(e.path);
+    if (auto* err = std::get_if<scenario::LoadError>(&r)) {
+      ADD_FAILURE() << err->message;
+      continue;
+    }
+    out.push_back(std::get<scenario::Lesson>(std::move(r)));
+  }
+  return out;
 }
 
 TEST(LessonPlayer, IncrementalPlacementEqualsPlaceStepsAsTheTraceGrows) {
@@ -224,6 +239,38 @@ TEST(LessonPlayer, AQuestionHoldsTheSimulationUntilAnswered) {
   EXPECT_EQ(pr.furthest, 6u);
   EXPECT_EQ(pr.answered, 2);
   EXPECT_EQ(pr.correct, 1);
+}
+
+TEST(LessonPlayer, EveryShippedLessonPlaysToTheEndWithTheRightAnswers) {
+  const auto lessons = shipped_lessons();
+  ASSERT_FALSE(lessons.empty());
+  for (const scenario::Lesson& l : lessons) {
+    SCOPED_TRACE(l.id);
+    auto vp = make_view(l);
+    View& v = *vp;
+    LessonPlayer p(l);
+    p.go_to(v, 0);
+    std::size_t questions = 0;
+    for (const auto& s : l.steps) questions += s.question ? 1 : 0;
+    // Next at every stop, the right answer at every question, as a class would.
+    for (int guard = 0; guard < 1000 && !p.done(); ++guard) {
+      if (p.held()) {
+        EXPECT_EQ(v.cursor(), p.place(p.current()).at) << "step " << p.current();
+        EXPECT_EQ(p.shown(v.cursor()), p.current());
+      }
+      if (p.awaiting_answer()) {
+        const auto& q = *l.steps[p.current()].question;
+        EXPECT_TRUE(p.answer(q.answer)) << q.ask;
+      }
+      ASSERT_TRUE(p.next(v)) << "step " << p.current();
+      play_until_stopped(v, p);
+      ASSERT_TRUE(p.following()) << "step " << p.current();
+    }
+    EXPECT_TRUE(p.done());
+    EXPECT_EQ(p.current() + 1, l.steps.size());
+    EXPECT_EQ(p.progress().answered, static_cast<int>(questions));
+    EXPECT_EQ(p.progress().correct, static_cast<int>(questions));
+  }
 }
 
 TEST(LessonPlayer, TypedAndChoiceAnswers) {
@@ -360,6 +407,26 @@ TEST_F(LessonImGui, EveryStepDrawsAndTheCanvasAndTranscriptGetTheSpotlight) {
     EXPECT_EQ(panels.canvas.spotlight, &panels.lesson->spotlight());
     EXPECT_EQ(panels.transcript.marked, panels.lesson->spotlight().event);
     EXPECT_EQ(panels.lesson->choice_rects().size(), k == 3 ? 3u : 0u) << k;
+  }
+}
+
+TEST_F(LessonImGui, EveryStepOfEveryShippedLessonDraws) {
+  for (const scenario::Lesson& l : shipped_lessons()) {
+    SCOPED_TRACE(l.id);
+    auto vp = make_view(l);
+    View& v = *vp;
+    Panels panels;
+    panels.lesson = std::make_unique<LessonPanel>(l);
+    for (std::size_t k = 0; k < l.steps.size(); ++k) {
+      panels.lesson->player().go_to(v, k);
+      frame(v, panels);
+      frame(v, panels);
+      EXPECT_EQ(panels.lesson->player().shown(v.cursor()), k);
+      const auto& q = l.steps[k].question;
+      EXPECT_EQ(panels.lesson->choice_rects().size(), q ? q->choices.size() : 0u) << k;
+      // The lesson panel leaves the canvas most of the window.
+      EXPECT_LE(panels.lesson->pane_max().y - panels.lesson->pane_min().y, 900 * 0.6f);
+    }
   }
 }
 
