@@ -125,6 +125,7 @@ void LessonPanel::draw(View& v, float max_height) {
   ImGui::BeginDisabled(n == 0 || (p.following() && p.arrived(cursor) && p.awaiting_answer()) ||
                        (last && p.done() && !p.held() && p.following()));
   if (ImGui::Button(next_label)) {
+    status_.clear();  // a progress-file problem was read; the class has moved on
     if (p.following())
       player_.next(v);
     else
