@@ -49,6 +49,7 @@ std::vector<LessonEntry> list_lessons(const fs::path& dir) {
 std::optional<std::string> LessonBrowser::draw(const scenario::ProgressStore& progress) {
   if (!open) return std::nullopt;
   std::optional<std::string> chosen;
+  rows_.clear();
   const ImGuiViewport* vp = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(vp->GetCenter(), ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
   // Rows in the large font (read from the back of the room); as tall as the list needs.
@@ -78,6 +79,7 @@ std::optional<std::string> LessonBrowser::draw(const scenario::ProgressStore& pr
       ImGui::TableNextColumn();
       if (ImGui::Selectable(e.title.c_str(), false, ImGuiSelectableFlags_SpanAllColumns))
         chosen = e.path;
+      rows_.emplace_back(ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
       if (ImGui::IsItemHovered() && !e.summary.empty()) ImGui::SetTooltip("%s", e.summary.c_str());
       ImGui::TableNextColumn();
       ImGui::Text("%d min", e.minutes);

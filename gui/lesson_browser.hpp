@@ -9,7 +9,10 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include <imgui.h>
 
 #include "sim/scenario/progress.hpp"
 
@@ -37,9 +40,12 @@ class LessonBrowser {
 
   // Draws the browser window when open; returns the path of the lesson chosen this frame.
   std::optional<std::string> draw(const scenario::ProgressStore& progress);
+  // Where the last draw() put each lesson's row (screen pixels), for tests that click them.
+  const std::vector<std::pair<ImVec2, ImVec2>>& row_rects() const { return rows_; }
 
  private:
   std::vector<LessonEntry> entries_;
+  std::vector<std::pair<ImVec2, ImVec2>> rows_;
 };
 
 }  // namespace smtpsim::gui

@@ -606,7 +606,7 @@ TEST_F(ProgressFile, TheBrowserListsLessonFilesInOrder) {
   EXPECT_EQ(list[1].path, (dir_ / "02-handshake.json").string());
 }
 
-TEST_F(LessonImGui, TheBrowserWindowShowsDoneAndReturnsTheChosenLesson) {
+TEST_F(LessonImGui, ClickingARowOfTheBrowserChoosesThatLesson) {
   const fs::path dir =
       fs::temp_directory_path() / ("smtpsim-browser-" + std::to_string(::getpid()));
   fs::create_directories(dir);
@@ -616,9 +616,27 @@ TEST_F(LessonImGui, TheBrowserWindowShowsDoneAndReturnsTheChosenLesson) {
   b.open = true;
   scenario::ProgressStore progress{fs::path{}};
   progress.set("01-cast", {true, 3, 0, 0});
-  ImGui::NewFrame();
-  EXPECT_FALSE(b.draw(progress).has_value());  // nothing clicked
-  ImGui::Render();
+  std::ofstream(dir / "02-handshake.json") << R"({"lesson": {"title": "EHLO"}, "name": "z"})";
+  b.refresh(dir);
+  auto draw = [&] {
+    ImGui::NewFrame();
+    auto got = b.draw(progress);
+    ImGui::Render();
+    return got;
+  };
+  EXPECT_FALSE(draw().has_value());  // nothing clicked
+  EXPECT_FALSE(draw().has_value());
+  ASSERT_EQ(b.row_rects().size(), 2u);
+  const auto [a, z] = b.row_rects()[1];
+  ImGuiIO& io = ImGui::GetIO();
+  io.MousePos = ImVec2((a.x + z.x) / 2, (a.y + z.y) / 2);
+  EXPECT_FALSE(draw().has_value());
+  io.MouseDown[0] = true;
+  EXPECT_FALSE(draw().has_value());
+  io.MouseDown[0] = false;
+  const auto chosen = draw();
+  ASSERT_TRUE(chosen.has_value());
+  EXPECT_EQ(*chosen, (dir / "02-handshake.json").string());
   EXPECT_TRUE(b.open);
   fs::remove_all(dir);
 }
