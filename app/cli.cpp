@@ -152,9 +152,12 @@ int run_cli(int argc, char** argv) {
                                               "mailbox:HOST/USER or message:QUEUEID";
           },
           "SELECTION"));
+  gui_cmd->add_option("--step", gui.step,
+                      "A lesson: open it at step K (1 = the first, as shown: \"step K of N\")");
+  gui_cmd->add_flag("--lessons", gui.browse, "Show the list of lessons (F2) on opening");
   gui_cmd->add_option("--seed", gui.seed, "Seed for every random choice (default: the scenario's)");
   gui_cmd->add_option("--console-script", gui.console_script,
-                      "Open the SMTP console (F2) and type the lines of FILE into it");
+                      "Open the SMTP console (F3) and type the lines of FILE into it");
 
   CLI11_PARSE(app, argc, argv);
 

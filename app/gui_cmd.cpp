@@ -4,13 +4,18 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <memory>
+#include <optional>
 #include <set>
+#include <sstream>
+#include <variant>
 
 #include "app/lesson_cmd.hpp"
 #include "app/run_cmd.hpp"
 #include "gui/app_window.hpp"
 #include "gui/view.hpp"
+#include "sim/scenario/lesson.hpp"
 #include "sim/scenario/load.hpp"
 
 namespace smtpsim::app {
@@ -36,6 +41,12 @@ int no_display(std::FILE* err, const std::string& scenario) {
                scenario.empty() ? "SCENARIO" : scenario.c_str());
   return 2;
 }
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 bool env_set(const char* name) {
   const char* v = std::getenv(name);
   return v && *v;
@@ -50,15 +61,43 @@ int run_gui_command(const GuiOptions& o, std::FILE* err) {
                  data_dir().c_str());
     return 2;
   }
-  auto loaded = load_scenario_or_lesson(resolve_scenario(name));
+  // A lesson file is a scenario file with a "lesson" key: the View plays its scenario and
+  // the lesson panel follows its steps.
+  const std::string path = resolve_scenario(name);
+  std::optional<scenario::Lesson> lesson;
+  std::variant<scenario::Spec, scenario::LoadError> loaded = scenario::LoadError{};
+  if (scenario::looks_like_lesson(read_text(path))) {
+    auto l = scenario::load_lesson(path);
+    if (auto* e = std::get_if<scenario::LoadError>(&l)) {
+      loaded = *e;
+    } else {
+      lesson = std::get<scenario::Lesson>(std::move(l));
+      loaded = lesson->scenario;
+    }
+  } else {
+    loaded = scenario::load_scenario(path);
+  }
   if (auto* e = std::get_if<scenario::LoadError>(&loaded)) {
     std::fprintf(err, "smtpsim gui: %s\n", e->message.c_str());
+    return 2;
+  }
+  if (o.step && (!lesson || *o.step < 1 || *o.step > lesson->steps.size())) {
+    std::fprintf(err, "smtpsim gui: --step %zu: %s\n", *o.step,
+                 lesson
+                     ? ("the lesson has steps 1 to " + std::to_string(lesson->steps.size())).c_str()
+                     : "only a lesson has steps");
     return 2;
   }
   if (!env_set("DISPLAY") && !env_set("WAYLAND_DISPLAY")) return no_display(err, name);
   try {
     auto view = std::make_unique<gui::View>(std::get<scenario::Spec>(std::move(loaded)), o.seed);
     gui::WindowOptions w;
+    w.lesson = std::move(lesson);
+    if (o.step) w.step = *o.step - 1;
+    w.lessons_dir = data_dir();
+    w.load_lesson = [](const std::string& p) { return scenario::load_lesson(p); };
+    w.seed = o.seed;
+    w.browse = o.browse;
     w.presenter = o.presenter;
     w.console_script = o.console_script;
     w.screenshot = o.screenshot;

@@ -22,7 +22,9 @@ struct GuiOptions {
   std::string select;       // with --screenshot: what the inspector shows ("host:NAME", ...)
   std::optional<std::uint64_t> seed;
   std::string dialog;  // with --screenshot: a dialog shown open (gui::MenuBar::open_dialog)
-  std::size_t bench_frames = 0;  // --bench-frames N: print frame times and memory, exit
+  std::size_t bench_frames = 0;     // --bench-frames N: print frame times and memory, exit
+  std::optional<std::size_t> step;  // a lesson: the step to show first, 1-based ("step K of N")
+  bool browse = false;              // open with the lesson browser shown
 };
 
 // The first shipped lesson in file-name order, else the first shipped scenario in

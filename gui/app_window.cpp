@@ -41,6 +41,9 @@
 namespace smtpsim::gui {
 
 void draw_frame(View& view, Panels& p) {
+  if (p.lesson) p.lesson->before_frame(view, &p.progress);
+  p.canvas.spotlight = p.lesson ? &p.lesson->spotlight() : nullptr;
+  p.transcript.marked = p.lesson ? p.lesson->spotlight().event : std::nullopt;
   const ImGuiViewport* vp = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(vp->WorkPos);
   ImGui::SetNextWindowSize(vp->WorkSize);
@@ -73,6 +76,10 @@ void draw_frame(View& view, Panels& p) {
     p.canvas.set_highlight(p.inspector.hosts(view));
     ImGui::BeginChild("canvas-pane", ImVec2(canvas_w, top_h), false,
                       ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
+    if (p.lesson) {
+      p.lesson->draw(view, std::floor(top_h * 0.6f));
+      if (p.lesson->take_browse_request()) p.browser.open = true;
+    }
     p.canvas.draw(view, ImGui::GetContentRegionAvail());
     ImGui::EndChild();
   }
@@ -107,6 +114,7 @@ void draw_frame(View& view, Panels& p) {
   p.menu.draw_dialogs(view);
   p.console.draw();
   if (p.help) draw_help();
+  if (auto chosen = p.browser.draw(p.progress)) p.open_request = std::move(chosen);
 }
 
 namespace {
@@ -158,12 +166,68 @@ std::string write_layout(const Panels& p, const View& view, float sx, float sy,
         << "\", \"x\": " << num(e.center.x * sx) << ", \"y\": " << num(e.center.y * sy) << "}";
     first = false;
   }
-  out << "]}\n";
+  out << "]";
+  if (p.lesson) {  // the step shown, the panel and the spotlit hosts (lesson screenshots)
+    const LessonPlayer& lp = p.lesson->player();
+    out << ", \"lesson\": {\"step\": " << lp.shown(view.cursor()) + 1
+        << ", \"x0\": " << num(p.lesson->pane_min().x * sx)
+        << ", \"y0\": " << num(p.lesson->pane_min().y * sy)
+        << ", \"x1\": " << num(p.lesson->pane_max().x * sx)
+        << ", \"y1\": " << num(p.lesson->pane_max().y * sy) << ", \"spotlight\": [";
+    first = true;
+    for (const auto& h : p.lesson->spotlight().hosts) {
+      out << (first ? "" : ", ") << "\"" << h << "\"";
+      first = false;
+    }
+    out << "]}";
+  }
+  out << "}\n";
   out.close();
   return out ? std::string{} : "cannot write " + path;
 }
 
+// Opens the lesson chosen in the browser: a new View on its scenario, fresh panels. A lesson
+// the loader refuses leaves everything as it was and shows the loader's sentence.
+
 }  // namespace
+
+// A new View: the panels that showed the old run start afresh; the menu, the lesson list,
+// progress, the console and the fonts stay.
+static void fresh_panels(Panels& p) {
+  p.canvas = Canvas{};
+  p.timeline = Timeline{};
+  p.transcript = TranscriptPanel{};
+  p.inspector = Inspector{};
+  p.lesson.reset();
+  p.generation = 0;
+}
+
+// A lesson chosen in the browser or File > Open: its scenario in a new View, the lesson
+// panel on its first step. Errors go to the browser's line, nothing changes.
+static bool open_lesson(Panels& p, std::unique_ptr<View>& owned, const WindowOptions& o) {
+  const std::string path = std::move(*p.open_request);
+  p.open_request.reset();
+  auto loaded = o.load_lesson ? o.load_lesson(path) : scenario::load_lesson(path);
+  if (auto* e = std::get_if<scenario::LoadError>(&loaded)) {
+    p.browser.error = e->message;
+    p.menu.set_status(e->message, true);
+    return false;
+  }
+  auto& lesson = std::get<scenario::Lesson>(loaded);
+  try {
+    auto next = std::make_unique<View>(lesson.scenario, o.seed);
+    fresh_panels(p);
+    p.lesson = std::make_unique<LessonPanel>(std::move(lesson));
+    owned = std::move(next);
+    p.lesson->player().go_to(*owned, 0);
+    p.browser.open = false;
+    p.browser.error.clear();
+    return true;
+  } catch (const std::exception& ex) {
+    p.browser.error = path + ": " + ex.what();
+    return false;
+  }
+}
 
 int run_window(std::unique_ptr<View> owned, const WindowOptions& o, std::FILE* err) {
   if (!glfwInit()) return kNoDisplay;
@@ -220,11 +284,27 @@ int run_window(std::unique_ptr<View> owned, const WindowOptions& o, std::FILE* e
   };
   if (o.presenter && !shot && !bench) toggle_fullscreen();
 
+  // Progress is remembered between runs, but never written by screenshot runs (tests, make
+  // targets).
+  panels.progress = scenario::ProgressStore(scenario::ProgressStore::default_path());
+  panels.progress.set_read_only(shot);
+  const std::string progress_problem = panels.progress.load();
+  if (!progress_problem.empty()) std::fprintf(err, "smtpsim gui: %s\n", progress_problem.c_str());
+  if (!o.lessons_dir.empty()) panels.browser.refresh(o.lessons_dir);
+  panels.browser.open = o.browse;
+  if (o.lesson) {
+    panels.lesson = std::make_unique<LessonPanel>(*o.lesson);
+    panels.lesson->set_status(progress_problem);
+  }
   if (shot) {
     View& view = *owned;
     // The whole run first, so the scrubber shows every marker; then the chosen moment.
     while (!view.finished()) view.pump(100000);
     view.seek(o.at.value_or(view.events().size()));
+  }
+  if (panels.lesson) {
+    panels.lesson->player().go_to(*owned, o.step.value_or(0));
+    if (o.at) owned->seek(*o.at);
   }
   int rc = 0;
   if (!o.console_script.empty()) {
@@ -259,8 +339,10 @@ int run_window(std::unique_ptr<View> owned, const WindowOptions& o, std::FILE* e
     if (!shot) {
       Timeline::handle_keys(view);
       if (ImGui::IsKeyPressed(GLFW_KEY_F1)) panels.help = !panels.help;
-      if (ImGui::IsKeyPressed(GLFW_KEY_F2)) panels.console.toggle(view.spec());
+      if (ImGui::IsKeyPressed(GLFW_KEY_F3)) panels.console.toggle(view.spec());
       if (ImGui::IsKeyPressed(GLFW_KEY_F11)) toggle_fullscreen();
+      if (panels.lesson) panels.lesson->handle_keys(view);
+      if (ImGui::IsKeyPressed(GLFW_KEY_F2)) panels.browser.open = !panels.browser.open;
     }
     draw_frame(view, panels);
     ImGui::Render();
@@ -313,20 +395,19 @@ int run_window(std::unique_ptr<View> owned, const WindowOptions& o, std::FILE* e
     }
     // Last in the frame: `view` above refers to the View being replaced.
     if (auto spec = panels.menu.take_open()) {
-      // File > Open: a new View and fresh panels; the menu (and its status line) stays.
+      // File > Open: a new View; the panels showing the old run start afresh.
       try {
         auto next = std::make_unique<View>(std::move(*spec));
-        MenuBar menu = std::move(panels.menu);
-        ImFont* mono = panels.console.mono;  // in the font atlas, built once
-        panels = Panels{};
-        panels.menu = std::move(menu);
-        panels.console.mono = mono;
+        fresh_panels(panels);
         owned = std::move(next);
         glfwSetWindowTitle(win, ("smtpsim - " + owned->spec().name).c_str());
       } catch (const std::exception& ex) {
         panels.menu.set_status(ex.what(), true);
       }
     }
+    if (auto path = panels.menu.take_open_lesson()) panels.open_request = std::move(*path);
+    if (panels.open_request && open_lesson(panels, owned, o))
+      glfwSetWindowTitle(win, ("smtpsim - " + owned->spec().name).c_str());
   }
   ImGui_ImplOpenGL3_Shutdown();
   ImGui_ImplGlfw_Shutdown();

@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,10 +17,14 @@
 #include "gui/canvas.hpp"
 #include "gui/console_panel.hpp"
 #include "gui/inspector.hpp"
+#include "gui/lesson_browser.hpp"
+#include "gui/lesson_panel.hpp"
 #include "gui/menu_bar.hpp"
 #include "gui/timeline.hpp"
 #include "gui/transcript.hpp"
 #include "gui/view.hpp"
+#include "sim/scenario/lesson.hpp"
+#include "sim/scenario/progress.hpp"
 
 namespace smtpsim::gui {
 
@@ -37,6 +43,14 @@ struct WindowOptions {
   // from `launched` to the first frame and the resident memory (gui/frame_stats.hpp); exit.
   std::size_t bench_frames = 0;
   std::chrono::steady_clock::time_point launched = std::chrono::steady_clock::now();
+  // Lessons: the one to open (the View plays its scenario), the step to show first (0-based),
+  // where the browser finds lessons, and the loader it opens them with.
+  std::optional<scenario::Lesson> lesson;
+  std::optional<std::size_t> step;
+  std::string lessons_dir;
+  std::function<scenario::LessonResult(const std::string&)> load_lesson;
+  std::optional<std::uint64_t> seed;
+  bool browse = false;  // open with the lesson browser shown
 };
 
 // The panels around one View, and one frame of them filling the main viewport (between
@@ -48,9 +62,13 @@ struct Panels {
   MenuBar menu;
   bool help = false;             // the shortcuts overlay (F1)
   std::uint64_t generation = 0;  // View::generation() the panels were filled from
-  // F2: the SMTP console (lesson 13), drawn only when open.
+  // F3: the SMTP console (lesson 13), drawn only when open.
   ConsolePanel console;
   Inspector inspector;
+  std::unique_ptr<LessonPanel> lesson;  // a lesson is open
+  LessonBrowser browser;
+  scenario::ProgressStore progress{std::filesystem::path{}};
+  std::optional<std::string> open_request;  // a lesson chosen in the browser
 };
 void draw_frame(View& view, Panels& panels);
 

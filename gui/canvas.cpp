@@ -287,6 +287,8 @@ void Canvas::draw(View& view, ImVec2 size) {
                   std::max(2.f, 3.f * s));
   }
 
+  if (spotlight) draw_spotlight_link(dl, *spotlight, boxes_, s);
+
   // Hosts.
   for (std::size_t i = 0; i < boxes_.size(); ++i) {
     const ScreenBox& b = boxes_[i];
@@ -376,6 +378,8 @@ void Canvas::draw(View& view, ImVec2 size) {
       centred_text(dl, mid, px, kRed, "DOWN");
     }
   }
+
+  if (spotlight) draw_spotlight_hosts(dl, *spotlight, boxes_, s);
 
   // Messages in flight: envelopes (SMTP, POP3, IMAP) and DNS bubbles.
   envelopes_.clear();

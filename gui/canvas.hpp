@@ -12,6 +12,7 @@
 #include <imgui.h>
 
 #include "gui/layout.hpp"
+#include "gui/spotlight.hpp"
 #include "gui/view.hpp"
 
 namespace smtpsim::gui {
@@ -42,6 +43,9 @@ class Canvas {
   void set_highlight(std::vector<std::string> hosts) { highlight_ = std::move(hosts); }
   // World -> screen for a canvas at `origin` of `size` (pan and zoom applied).
   void compute_boxes(const View& view, ImVec2 origin, ImVec2 size);
+  // What a lesson step lights up (owned by the lesson panel; nullptr = nothing).
+  const Spotlight* spotlight = nullptr;
+
   void reset_view() {
     pan_ = ImVec2(0, 0);
     zoom_ = 1.f;

@@ -144,7 +144,7 @@ void ConsolePanel::draw() {
   ImGui::SetNextWindowSize(ImVec2(vp->WorkSize.x * 0.72f, vp->WorkSize.y * 0.86f),
                            ImGuiCond_Appearing);
   ImGui::SetNextWindowBgAlpha(0.97f);
-  const std::string title = "SMTP console: telnet " + session_->host() + " 25 (F2 closes)";
+  const std::string title = "SMTP console: telnet " + session_->host() + " 25 (F3 closes)";
   if (!ImGui::Begin((title + "###smtp-console").c_str(), &open,
                     ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings)) {
     ImGui::End();

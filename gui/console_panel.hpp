@@ -25,7 +25,7 @@ class ConsolePanel {
   // message accepted for `goal` (default_console_goal when empty), and opens the window.
   // Returns "" or the reason (one sentence) it could not.
   std::string open_on(const scenario::Spec& spec, std::string host = {}, std::string goal = {});
-  // F2 / View menu: open (connecting on first use) or close.
+  // F3: open (connecting on first use) or close.
   void toggle(const scenario::Spec& spec);
   // What pressing Enter does: the line goes to the session and into the history. Pasting
   // several lines (Ctrl+V) sends them all at once, as telnet would.

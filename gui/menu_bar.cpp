@@ -7,10 +7,13 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <utility>
 #include <variant>
 
 #include "sim/engine/sim_time.hpp"
+#include "sim/scenario/lesson.hpp"
 #include "sim/scenario/load.hpp"
 #include "sim/scenario/save.hpp"
 #include "sim/trace/json_writer.hpp"
@@ -28,11 +31,19 @@ void add_dir(const fs::path& dir, bool lesson, std::vector<ScenarioEntry>& out) 
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     if (entry.path().extension() != ".json") continue;
     ScenarioEntry e{entry.path().stem().string(), {}, entry.path().string(), lesson};
-    auto r = scenario::load_scenario(entry.path());
-    if (auto* s = std::get_if<scenario::Spec>(&r))
-      e.title = s->title;
-    else
-      e.title = std::get<scenario::LoadError>(r).message;
+    if (lesson) {  // DATA/*.json are lessons: a scenario plus steps (sim/scenario/lesson.hpp)
+      auto r = scenario::load_lesson(entry.path());
+      if (auto* l = std::get_if<scenario::Lesson>(&r))
+        e.title = l->title;
+      else
+        e.title = std::get<scenario::LoadError>(r).message;
+    } else {
+      auto r = scenario::load_scenario(entry.path());
+      if (auto* s = std::get_if<scenario::Spec>(&r))
+        e.title = s->title;
+      else
+        e.title = std::get<scenario::LoadError>(r).message;
+    }
     found.push_back(std::move(e));
   }
   std::sort(found.begin(), found.end(),
@@ -86,6 +97,10 @@ std::optional<scenario::Spec> MenuBar::take_open() {
   return s;
 }
 
+std::optional<std::string> MenuBar::take_open_lesson() {
+  return std::exchange(open_lesson_, std::nullopt);
+}
+
 std::string MenuBar::take_screenshot() {
   return std::exchange(screenshot_, std::string{});
 }
@@ -101,6 +116,22 @@ bool MenuBar::open_path(const std::string& path) {
   if (path.empty()) {
     set_status("Type the path of a scenario file first.", true);
     return false;
+  }
+  {
+    // A lesson is opened by the shell, with its lesson panel; checked here all the same.
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in && scenario::looks_like_lesson(text.str())) {
+      auto l = scenario::load_lesson(path);
+      if (auto* e = std::get_if<scenario::LoadError>(&l)) {
+        set_status(e->message, true);
+        return false;
+      }
+      open_lesson_ = path;
+      set_status("Opened " + path, false);
+      return true;
+    }
   }
   auto r = scenario::load_scenario(path);
   if (auto* e = std::get_if<scenario::LoadError>(&r)) {

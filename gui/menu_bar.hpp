@@ -45,8 +45,9 @@ class MenuBar {
   void draw_dialogs(View& view);
 
   // --- requests for the window shell ----------------------------------------------------
-  std::optional<scenario::Spec> take_open();  // a loaded scenario to show instead
-  std::string take_screenshot();              // a PNG path to write after this frame ("" none)
+  std::optional<scenario::Spec> take_open();      // a loaded scenario to show instead
+  std::optional<std::string> take_open_lesson();  // a lesson file to open (the shell loads it)
+  std::string take_screenshot();                  // a PNG path to write after this frame ("" none)
   void screenshot_written(const std::string& path, const std::string& problem);
   bool quit() const { return quit_; }
 
@@ -80,6 +81,7 @@ class MenuBar {
   std::string data_dir_;
   std::optional<std::vector<ScenarioEntry>> shipped_;  // read when the File menu first opens
   std::optional<scenario::Spec> open_;
+  std::optional<std::string> open_lesson_;
   std::string screenshot_;
   bool quit_ = false;
   std::string status_;

@@ -53,6 +53,11 @@ void apply_theme(float dpi, bool presenter) {
   s.ScaleAllSizes(dpi * (presenter ? 1.3f : 1.f));
 }
 
+ImFont* large_font() {
+  ImGuiIO& io = ImGui::GetIO();
+  return io.Fonts->Fonts.Size > 1 ? io.Fonts->Fonts[1] : ImGui::GetFont();
+}
+
 bool load_fonts(float dpi, bool presenter) {
   return load_fonts(dpi, presenter, font_candidates(presenter));
 }
@@ -61,18 +66,25 @@ bool load_fonts(float dpi, bool presenter, const std::vector<std::string>& candi
   ImGuiIO& io = ImGui::GetIO();
   io.Fonts->Clear();
   const float px = (presenter ? kPresenterFontPx : kFontPx) * dpi;
+  // Lesson narration: 30 px, or 35 px in presenter mode (where 42 would crowd out the canvas).
+  const float large = presenter ? 1.35f : 1.6f;
   // Latin, Latin-1, arrows (the transcript's "→"), box drawing.
   static const ImWchar ranges[] = {0x0020, 0x00FF, 0x2190, 0x21FF, 0x2500, 0x257F, 0};
   for (const auto& path : candidates) {
     std::error_code ec;
     if (std::filesystem::exists(path, ec) &&
-        io.Fonts->AddFontFromFileTTF(path.c_str(), px, nullptr, ranges) != nullptr)
+        io.Fonts->AddFontFromFileTTF(path.c_str(), px, nullptr, ranges) != nullptr) {
+      // Fonts[1]: lesson narration, read from the back of a classroom.
+      io.Fonts->AddFontFromFileTTF(path.c_str(), px * large, nullptr, ranges);
       return true;
+    }
   }
   // ImGui's own font (ProggyClean, 13 px bitmap) scaled to the same size: blurry but legible,
   // and the layout (computed from the font size) stays the same.
   ImFontConfig cfg;
   cfg.SizePixels = px;
+  io.Fonts->AddFontDefault(&cfg);
+  cfg.SizePixels = px * large;
   io.Fonts->AddFontDefault(&cfg);
   return false;
 }

@@ -7,6 +7,7 @@
 
 #include <string>
 #include <vector>
+struct ImFont;
 
 namespace smtpsim::gui {
 
@@ -21,5 +22,7 @@ void apply_theme(float dpi_scale, bool presenter);
 bool load_fonts(float dpi_scale, bool presenter);
 // The same with the files to try given (tests: a missing file falls back to ImGui's font).
 bool load_fonts(float dpi_scale, bool presenter, const std::vector<std::string>& candidates);
+// The same face larger (lesson narration), loaded by load_fonts.
+ImFont* large_font();
 
 }  // namespace smtpsim::gui

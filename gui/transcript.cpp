@@ -170,6 +170,9 @@ void TranscriptPanel::draw(View& view) {
         clicked_ = r.event;
       }
       ImGui::PopStyleColor();
+      if (marked && r.event == *marked)
+        ImGui::GetWindowDrawList()->AddRect(ImGui::GetItemRectMin(), ImGui::GetItemRectMax(),
+                                            IM_COL32(255, 236, 90, 255), 3.f, 0, 3.f);
       if (ImGui::IsItemHovered()) {
         const std::string why = r.dir == Direction::ServerSent ? explain_reply(r.text) : "";
         ImGui::SetTooltip("%s%s%s", r.text.c_str(), why.empty() ? "" : "\n", why.c_str());

@@ -46,6 +46,8 @@ class TranscriptPanel {
   }
   // The event of the line clicked in the last draw(), if any (the app selects its connection).
   std::optional<std::size_t> clicked_event() const { return clicked_; }
+  // The line of this event is framed (a lesson step's waited-for event).
+  std::optional<std::size_t> marked;
   // What the user gets by clicking row r: the cursor just after its event.
   static void activate(View& view, const TranscriptRow& r) { view.seek(r.event + 1); }
 

@@ -14,8 +14,14 @@ standard library (the PNG is decoded with zlib):
     least 26 px, and the window background is pure black (high contrast).
 
 Exit 77 (skipped) when xvfb-run is missing.
+With --lesson, SCENARIO is a lesson and STEP its step (`--step`, 1-based) instead of an event
+number; then also:
+
+  * the lesson panel shows that step and its narration text is drawn (narration colour);
+  * every host the step spotlights has the yellow spotlight ring around its box.
+
 usage: screenshot_check.py SMTPSIM SCENARIO STEP OUTDIR [--min-envelopes N] [--proto P]
-                           [--down HOST]... [--select SELECTION [--lit]] [--presenter]
+                           [--down HOST]... [--select SELECTION [--lit]] [--presenter] [--lesson]
 """
 import argparse
 import json
@@ -27,6 +33,8 @@ import sys
 import zlib
 
 BOX_FILL = (34, 40, 54)
+NARRATION = (255, 250, 230)
+SPOTLIGHT = (255, 236, 90)
 DOWN_FILL = (70, 70, 74)
 LIT_STATE = (255, 208, 70)  # gui/state_diagram.cpp kCurrent
 PROTO = {"SMTP": (255, 196, 60), "DNS": (80, 200, 255), "POP3": (120, 230, 110),
@@ -75,6 +83,30 @@ def near(p, q, tol=24):
     return all(abs(a - b) <= tol for a, b in zip(p, q))
 
 
+def check_lesson(lay, px, w, h, step):
+    problems = []
+    les = lay.get("lesson")
+    if not les:
+        return ["no lesson panel in the layout"]
+    if les["step"] != step:
+        problems.append(f"lesson shows step {les['step']}, wanted {step}")
+    text = sum(near(px[y][x], NARRATION, 20) for y in range(max(0, les["y0"]), min(h, les["y1"]))
+               for x in range(max(0, les["x0"]), min(w, les["x1"]), 2))
+    print(f"lesson panel: {text} narration pixels")
+    if text < 400:
+        problems.append(f"lesson narration hardly drawn ({text} pixels)")
+    boxes = {b["name"]: b for b in lay["hosts"]}
+    for name in les["spotlight"]:
+        b = boxes[name]
+        ring = [(x, y) for y in range(b["y0"] - 30, b["y1"] + 30) for x in range(b["x0"] - 30, b["x1"] + 30)
+                if 0 <= x < w and 0 <= y < h and not (b["x0"] <= x < b["x1"] and b["y0"] <= y < b["y1"])]
+        lit = sum(near(px[y][x], SPOTLIGHT, 30) for x, y in ring)
+        print(f"spotlight {name}: {lit} ring pixels")
+        if lit < 200:
+            problems.append(f"host {name} is not spotlit ({lit} ring pixels)")
+    return problems
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("smtpsim")
@@ -87,13 +119,15 @@ def main():
     ap.add_argument("--select", default="")
     ap.add_argument("--lit", action="store_true")
     ap.add_argument("--presenter", action="store_true")
+    ap.add_argument("--lesson", action="store_true")
     a = ap.parse_args()
     if not shutil.which("xvfb-run"):
         print("xvfb-run not found: skipped")
         return 77
     os.makedirs(a.outdir, exist_ok=True)
-    tag = f"{a.scenario}-{a.step}" + (f"-{a.select.replace(':', '-').replace('/', '-')}"
-                                      if a.select else "") + ("-presenter" if a.presenter else "")
+    stem = os.path.splitext(os.path.basename(a.scenario))[0]
+    tag = f"{stem}-{a.step}" + (f"-{a.select.replace(':', '-').replace('/', '-')}"
+                                if a.select else "") + ("-presenter" if a.presenter else "")
     png = os.path.join(a.outdir, f"{tag}.png")
     layout = os.path.join(a.outdir, f"{tag}.json")
     env = dict(os.environ)
@@ -101,7 +135,8 @@ def main():
     env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":detect_leaks=0"
     env["LIBGL_ALWAYS_SOFTWARE"] = "1"
     cmd = ["xvfb-run", "-a", "-s", "-screen 0 1600x900x24", a.smtpsim, "gui", a.scenario,
-           "--screenshot", png, "--at", str(a.step), "--layout-json", layout]
+           "--screenshot", png, "--step" if a.lesson else "--at", str(a.step),
+           "--layout-json", layout]
     if a.select:
         cmd += ["--select", a.select]
     if a.presenter:
@@ -113,7 +148,9 @@ def main():
     w, h, px = read_png(png)
     lay = json.load(open(layout))
     problems = []
-    if lay["cursor"] != a.step:
+    if a.lesson:
+        problems += check_lesson(lay, px, w, h, a.step)
+    elif lay["cursor"] != a.step:
         problems.append(f"cursor {lay['cursor']} != {a.step}")
     colours = {px[y][x] for y in range(0, h, 7) for x in range(0, w, 7)}
     if len(colours) < 50:

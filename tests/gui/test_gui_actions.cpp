@@ -17,6 +17,7 @@
 #include "gui/menu_bar.hpp"
 #include "gui/theme.hpp"
 #include "gui/view.hpp"
+#include "sim/scenario/lesson.hpp"
 #include "sim/scenario/load.hpp"
 #include "sim/scenario/simulation.hpp"
 #include "sim/trace/json_writer.hpp"
@@ -31,6 +32,10 @@ namespace fs = std::filesystem;
 const std::string kData = std::string(SMTPSIM_SOURCE_DIR) + "/lessons";
 
 scenario::Spec load(const std::string& name) {
+  // A shipped lesson (DATA/NAME.json) plays its scenario; the rest are DATA/scenarios/.
+  if (auto l = scenario::load_lesson(kData + "/" + name + ".json");
+      std::holds_alternative<scenario::Lesson>(l))
+    return std::get<scenario::Lesson>(l).scenario;
   auto r = scenario::load_scenario(kData + "/scenarios/" + name + ".json");
   if (auto* e = std::get_if<scenario::LoadError>(&r)) ADD_FAILURE() << e->message;
   return std::get<scenario::Spec>(r);

@@ -279,8 +279,10 @@ TEST_F(Headless, AMissingTrueTypeFileFallsBackToImGuisFontAtTheSameSize) {
   EXPECT_FALSE(load_fonts(1.f, true, {"/nonexistent/DejaVuSans-Bold.ttf"}));
   build_atlas();
   ImFontAtlas* atlas = ImGui::GetIO().Fonts;
-  ASSERT_EQ(atlas->Fonts.Size, 1);
+  // The text font and the larger one for lesson narration, both ImGui's own.
+  ASSERT_EQ(atlas->Fonts.Size, 2);
   EXPECT_EQ(atlas->Fonts[0]->FontSize, kPresenterFontPx);
+  EXPECT_GT(atlas->Fonts[1]->FontSize, kPresenterFontPx);
   EXPECT_TRUE(atlas->IsBuilt());
   // The whole window still draws with it.
   View v(load("same-domain"));
