@@ -173,7 +173,7 @@ def main():
     if a.presenter:
         if lay.get("font_px", 0) < 26:
             problems.append(f"presenter font {lay.get('font_px')} px, wanted at least 26")
-        corner = px[10][w - 12]  # right of the title line
+        corner = px[len(px) - 4][w // 2]  # the window's own background, below the scrubber
         if not near(corner, (0, 0, 0), 2):
             problems.append(f"presenter background {corner} is not black")
     envs = lay["envelopes"]
