@@ -224,9 +224,9 @@ void Parser::top(const J& root) {
 
 void Parser::host(const J& v, const std::string& ptr) {
   object(v, ptr);
-  static constexpr std::array<std::string_view, 11> kKeys = {
-      "name",       "address", "roles",    "domains", "users",        "mua",
-      "dns_server", "latency", "position", "queue",   "mailbox_quota"};
+  static constexpr std::array<std::string_view, 12> kKeys = {
+      "name",       "address", "roles",    "domains", "users",         "mua",
+      "dns_server", "latency", "position", "queue",   "mailbox_quota", "spf"};
   check_keys(v, ptr, kKeys);
   HostSpec h;
   for (const auto& [key, f] : v.items()) {
@@ -317,6 +317,10 @@ void Parser::host(const J& v, const std::string& ptr) {
     } else if (key == "mailbox_quota") {
       h.mailbox_quota =
           static_cast<std::size_t>(integer(f, p, 0, std::numeric_limits<std::int64_t>::max()));
+    } else if (key == "spf") {
+      h.spf = lower(nonempty(f, p));
+      if (h.spf != "off" && h.spf != "check" && h.spf != "enforce")
+        throw Fail{p, fmt::format("unknown SPF mode \"{}\" (one of off, check, enforce)", h.spf)};
     }
   }
   need(v, ptr, "name");
@@ -335,6 +339,8 @@ void Parser::host(const J& v, const std::string& ptr) {
     if (key == "queue" && !mta) throw Fail{p, "only a host with the MTA role has a queue"};
     if (key == "mailbox_quota" && !mda)
       throw Fail{p, "only a host with the MDA role has mailboxes"};
+    if (key == "spf" && !mta)
+      throw Fail{p, "only a host with the MTA role checks SPF (on port 25)"};
   }
   if (msa && !mta)
     throw Fail{child(ptr, "roles"),
