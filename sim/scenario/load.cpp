@@ -70,6 +70,31 @@ void queue_settings(const J& v, const std::string& ptr, QueueSettings& q) {
     throw Fail{child(ptr, "delay_warning"), "must be more than 0s (null turns it off)"};
 }
 
+// The owner of a TXT record: a domain name, optionally under underscored labels
+// ("_dmarc.example.com", RFC 7489 §6.1; "_spf.example.com"), the RFC 8552 convention for
+// names that hold data rather than hosts.
+std::string txt_owner(const J& v, const std::string& ptr) {
+  auto s = string(v, ptr);
+  if (s.size() > 1 && s.back() == '.') s.pop_back();
+  std::string_view rest = s;
+  while (!rest.empty() && rest.front() == '_') {
+    const auto dot = rest.find('.');
+    const std::string_view label = rest.substr(1, dot == rest.npos ? rest.npos : dot - 1);
+    const bool ok =
+        !label.empty() && label.size() < 63 && std::all_of(label.begin(), label.end(), [](char c) {
+          return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '-' || c == '_';
+        });
+    if (!ok || dot == rest.npos) break;
+    rest.remove_prefix(dot + 1);
+  }
+  if (!smtp::is_valid_domain(rest) || s.size() > 253)
+    throw Fail{ptr, fmt::format("\"{}\" is not a valid name for a TXT record (a domain name, "
+                                "optionally under labels starting with \"_\" like _dmarc)",
+                                s)};
+  return s;
+}
+
 // dns records: MX {name, type, preference, value}, A {name, type, value}, TXT {name, type,
 // value}, ttl optional. For removal (`removal`), value and preference may be left out (they
 // then match any) and ttl is not used.
@@ -84,12 +109,13 @@ DnsRecord dns_record(const J& v, const std::string& ptr, bool removal) {
   else
     check_keys(v, ptr, kKeys);
   DnsRecord r;
-  r.name = domain_name(need(v, ptr, "name"), child(ptr, "name"), "domain name");
   const auto tp = child(ptr, "type");
   r.type = string(need(v, ptr, "type"), tp);
   static constexpr std::array<std::string_view, 3> kTypes = {"MX", "A", "TXT"};
   if (std::find(kTypes.begin(), kTypes.end(), r.type) == kTypes.end())
     throw Fail{tp, fmt::format("unknown record type \"{}\" (one of MX, A, TXT)", r.type)};
+  r.name = r.type == "TXT" ? txt_owner(need(v, ptr, "name"), child(ptr, "name"))
+                           : domain_name(need(v, ptr, "name"), child(ptr, "name"), "domain name");
   const J* pref = get(v, "preference");
   const J* value = get(v, "value");
   const auto vp = child(ptr, "value");

@@ -51,10 +51,6 @@ std::optional<std::uint32_t> parse_ip4(std::string_view s) {
   return ip;
 }
 
-std::string ip4_text(std::uint32_t ip) {
-  return fmt::format("{}.{}.{}.{}", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
-}
-
 bool in_network(std::uint32_t ip, std::uint32_t net, int cidr) {
   const std::uint32_t mask = cidr == 0 ? 0 : ~std::uint32_t{0} << (32 - cidr);
   return (ip & mask) == (net & mask);
