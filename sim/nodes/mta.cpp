@@ -103,13 +103,15 @@ void Mta::check_spf(const smtp::ServerSession& s, const smtp::server_event::Mail
       .kind = EventKind::Note,
       .host = me,
       .proto = "SPF",
-      .text = fmt::format("{}: SPF check (RFC 7208): may {} send mail from <{}>? Asking DNS "
-                          "for the sender domain's policy",
-                          me, req.client_ip,
-                          req.sender.empty() ? "postmaster@" + req.helo : req.sender)});
+      .text =
+          fmt::format("{}: SPF check (RFC 7208): may {} send mail from <{}>?", me, req.client_ip,
+                      req.sender.empty() ? "postmaster@" + req.helo : req.sender)});
   auto record = [this, me, req, session = &s, resume](const mail::spf::Verdict& v) {
+    using mail::spf::Result;
+    const bool error =
+        v.result == Result::None || v.result == Result::TempError || v.result == Result::PermError;
     const std::string how =
-        v.mechanism.empty() ? v.problem
+        error ? v.problem
         : v.mechanism == "default"
             ? "no mechanism matched"
             : fmt::format("matched \"{}\" in the policy of {}", v.mechanism, v.domain);

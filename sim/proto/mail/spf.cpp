@@ -768,9 +768,12 @@ std::string received_spf(const Verdict& v, const Request& r, std::string_view re
       {"client-ip", r.client_ip},          {"envelope-from", v.sender}, {"helo", r.helo},
       {"receiver", std::string(receiver)}, {"identity", v.identity},
   };
-  if (!v.mechanism.empty() && v.mechanism != "default") kv.emplace_back("mechanism", v.mechanism);
-  if (v.result == Result::TempError || v.result == Result::PermError)
+  const bool error = v.result == Result::TempError || v.result == Result::PermError;
+  if (error) {
     kv.emplace_back("problem", v.problem);
+  } else if (!v.mechanism.empty() && v.mechanism != "default") {
+    kv.emplace_back("mechanism", v.mechanism);
+  }
   for (std::size_t i = 0; i < kv.size(); ++i) {
     if (kv[i].second.empty()) continue;
     words.push_back(kv[i].first + "=" + kv_value(kv[i].second) + ";");
