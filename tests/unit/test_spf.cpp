@@ -563,4 +563,21 @@ TEST(ReceivedSpf, ProblemsAreQuotedAndCommentsEscaped) {
   EXPECT_EQ(h.find("mechanism="), std::string::npos) << h;
 }
 
+TEST(ReceivedSpf, AnErrorAfterAnIncludesMatchNamesNoMechanism) {
+  // The include's own "-all" matched inside it (no match for the includer), then three void
+  // lookups make it a permerror: the header says what went wrong, not "-all".
+  Dns d;
+  d.txt("example.com",
+        {"v=spf1 include:_spf.example.com a:n1.example.com a:n2.example.com a:n3.example.com "
+         "-all"})
+      .txt("_spf.example.com", {"v=spf1 -all"});
+  const Request r{"192.0.2.1", "a@example.com", "h.example.com"};
+  const Verdict v = check(d, r.client_ip, r.sender, r.helo);
+  ASSERT_EQ(v.result, Result::PermError);
+  const std::string h = unfold(received_spf(v, r, "mx.example.net"));
+  EXPECT_EQ(h.find("mechanism="), std::string::npos) << h;
+  EXPECT_NE(h.find("problem=\"more than 2 void lookups (RFC 7208 section 4.6.4)\""), std::string::npos)
+      << h;
+}
+
 }  // namespace
