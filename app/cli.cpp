@@ -7,10 +7,13 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <limits>
+#include <string>
+#include <vector>
 
 #include "app/demo.hpp"
 #include "app/gui_cmd.hpp"
 #include "app/imapd_stdio.hpp"
+#include "app/lesson_cmd.hpp"
 #include "app/run_cmd.hpp"
 #include "app/smtpd_stdio.hpp"
 #include "sim/proto/smtp/address.hpp"
@@ -97,13 +100,24 @@ int run_cli(int argc, char** argv) {
   RunOptions run;
   auto* run_cmd =
       app.add_subcommand("run", "Run a lesson or scenario headless and write its transcript");
-  run_cmd->add_option("scenario", run.scenario, "Scenario file, or the name of a shipped one")
+  run_cmd
+      ->add_option("scenario", run.scenario,
+                   "Lesson or scenario file, or the name of a shipped one")
       ->required();
   run_cmd->add_option("--seed", run.seed, "Seed for every random choice (default: the scenario's)");
   run_cmd->add_option("--format", run.format, "Transcript format")
       ->capture_default_str()
       ->check(CLI::IsMember({"text", "json"}));
   run_cmd->add_option("-o,--output", run.output, "Write to FILE instead of standard output");
+
+  auto* lessons_cmd = app.add_subcommand("lessons", "List the lessons: id, length, title");
+  std::vector<std::string> check_names;
+  auto* check_cmd = app.add_subcommand(
+      "check",
+      "Run lessons headless and assert what they claim (checkpoints, question answers); "
+      "each failure is one sentence, exit 1");
+  check_cmd->add_option("lesson", check_names, "Lesson files, or ids of shipped lessons")
+      ->required();
 
   GuiOptions gui;
   auto* gui_cmd = app.add_subcommand(
@@ -125,6 +139,8 @@ int run_cli(int argc, char** argv) {
   if (app.got_subcommand(gui_cmd)) return run_gui_command(gui, stderr);
 
   if (app.got_subcommand(run_cmd)) return run_scenario_command(run, stdout, stderr);
+  if (app.got_subcommand(lessons_cmd)) return list_lessons_command(stdout, stderr);
+  if (app.got_subcommand(check_cmd)) return check_lessons_command(check_names, stdout, stderr);
 
   if (app.got_subcommand("smtpd")) {
     smtpd.crlf = crlf == "always"  ? CrlfMode::Always
@@ -142,7 +158,7 @@ int run_cli(int argc, char** argv) {
     std::fputs(demo_transcript().c_str(), stdout);
     return 0;
   }
-  // No subcommand: the graphical view on the first shipped scenario.
+  // No subcommand: the graphical view on the first shipped lesson.
   return run_gui_command(GuiOptions{}, stderr);
 }
 

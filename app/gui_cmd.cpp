@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <set>
 
+#include "app/lesson_cmd.hpp"
 #include "app/run_cmd.hpp"
 #include "gui/app_window.hpp"
 #include "gui/view.hpp"
@@ -15,6 +16,9 @@ namespace smtpsim::app {
 namespace fs = std::filesystem;
 
 std::string first_shipped_scenario() {
+  // The first lesson once lessons exist (issue 6); a scenario otherwise.
+  if (const auto lessons = shipped_lessons(); !lessons.empty())
+    return fs::path(lessons.front()).stem().string();
   std::set<std::string> names;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(fs::path(data_dir()) / "scenarios", ec))
@@ -43,7 +47,7 @@ int run_gui_command(const GuiOptions& o, std::FILE* err) {
                  data_dir().c_str());
     return 2;
   }
-  auto loaded = scenario::load_scenario(resolve_scenario(name));
+  auto loaded = load_scenario_or_lesson(resolve_scenario(name));
   if (auto* e = std::get_if<scenario::LoadError>(&loaded)) {
     std::fprintf(err, "smtpsim gui: %s\n", e->message.c_str());
     return 2;

@@ -1,7 +1,7 @@
 // `smtpsim gui [LESSON|SCENARIO] [--presenter] [--screenshot PNG [--at STEP]]` and the bare
 // `smtpsim`: open the view on a scenario (a bare name is looked up among the shipped ones;
-// none given: the first shipped scenario, alphabetically). Without a display it says, in one
-// sentence, how to run headless, and exits 2.
+// none given: the first shipped lesson, else the first scenario alphabetically). Without a display
+// it says, in one sentence, how to run headless, and exits 2.
 #pragma once
 
 #include <cstddef>
@@ -21,7 +21,8 @@ struct GuiOptions {
   std::optional<std::uint64_t> seed;
 };
 
-// The first shipped scenario in alphabetical order ("" when there is none).
+// The first shipped lesson in file-name order, else the first shipped scenario in
+// alphabetical order ("" when there is neither).
 std::string first_shipped_scenario();
 
 int run_gui_command(const GuiOptions& o, std::FILE* err);

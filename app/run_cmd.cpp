@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "app/lesson_cmd.hpp"
 #include "sim/scenario/load.hpp"
 #include "sim/scenario/simulation.hpp"
 #include "sim/trace/json_writer.hpp"
@@ -66,7 +67,7 @@ std::string write_file_atomically(const std::string& path, const std::string& da
 }
 
 int run_scenario_command(const RunOptions& o, std::FILE* out, std::FILE* err) {
-  auto loaded = scenario::load_scenario(resolve_scenario(o.scenario));
+  auto loaded = load_scenario_or_lesson(resolve_scenario(o.scenario));
   if (auto* e = std::get_if<scenario::LoadError>(&loaded)) {
     std::fprintf(err, "smtpsim run: %s\n", e->message.c_str());
     return 2;

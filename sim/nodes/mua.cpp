@@ -44,8 +44,18 @@ void Mua::send(const Draft& d) {
                                        d.bcc.empty() ? "" : " (Bcc: envelope only)"),
                    .address = from});
 
+  outbox_.push_back(std::move(m));
+  // Sends of the same moment are already on the event queue; they join this connection.
+  if (outbox_.size() == 1) world_.net.queue().schedule_in(0, [this] { flush_outbox(); });
+}
+
+void Mua::flush_outbox() {
+  if (outbox_.empty()) return;
+  const std::uint64_t key = ++next_conn_;
+  auto pending = std::make_shared<std::size_t>(outbox_.size());  // messages without a verdict
   smtp::ClientConfig cc;
   cc.helo_name = world_.net.name(host_);
+  cc.use_ehlo = cfg_.ehlo;
   cc.tls = cfg_.port == 465   ? smtp::TlsMode::Implicit
            : cfg_.port == 587 ? smtp::TlsMode::StartTlsRequired
                               : smtp::TlsMode::StartTlsIfOffered;
@@ -55,7 +65,8 @@ void Mua::send(const Draft& d) {
   }
   SmtpClientConn::Callbacks cb;
   const std::string me = world_.net.name(host_);
-  cb.message_done = [this, me](const smtp::MessageResult& r) {
+  cb.message_done = [this, me, pending](const smtp::MessageResult& r) {
+    --*pending;
     if (r.all_delivered()) {
       ++sent_;
     } else {
@@ -71,8 +82,9 @@ void Mua::send(const Draft& d) {
       }
     }
   };
-  cb.failed = [this, me](std::string reason, std::optional<smtp::Reply> reply, bool) {
-    ++failed_;
+  cb.failed = [this, me, pending](std::string reason, std::optional<smtp::Reply> reply, bool) {
+    failed_ += *pending;  // every message still waiting failed with the session
+    *pending = 0;
     world_.net.trace(trace::Event{.kind = trace::EventKind::Note,
                                   .host = me,
                                   .text = fmt::format("sending failed: {}{}", reason,
@@ -81,8 +93,8 @@ void Mua::send(const Draft& d) {
   };
   cb.finished = [this, key] { conns_.erase(key); };
   auto conn = std::make_unique<SmtpClientConn>(world_.net, host_, cfg_.msa, cfg_.port, cc,
-                                               std::vector<smtp::OutgoingMessage>{std::move(m)},
-                                               std::move(cb));
+                                               std::move(outbox_), std::move(cb));
+  outbox_.clear();
   SmtpClientConn* raw = conn.get();
   conns_[key] = std::move(conn);
   raw->start();

@@ -2,6 +2,8 @@
 // Bcc is in the envelope only) and submits it to its provider's MSA on 587 (STARTTLS + AUTH),
 // 465 (implicit TLS) or, for a lesson about why not, plain 25. It has no queue: a failed
 // submission is reported, like a mail program's error dialog.
+// Messages written at the same virtual moment (an outbox sent at once) go over one
+// connection, one transaction each: RFC 5321 §3.3 lets a session carry several.
 // Reading mail is the MailReader's job (mail_reader.hpp).
 // Trusts its own settings (from the scenario); the server is untrusted input to the machine.
 #pragma once
@@ -24,6 +26,7 @@ struct MuaConfig {
   std::string user, password;
   engine::HostId msa = -1;
   std::uint16_t port = 587;
+  bool ehlo = true;  // false: HELO, as in seed 002's dialogue and the telnet exercise
   std::optional<ReaderConfig> reader;  // set when this device also reads mail (POP3/IMAP)
 };
 
@@ -42,6 +45,7 @@ class Mua {
   std::size_t sent() const { return sent_; }
   std::size_t failed() const { return failed_; }
   MailReader* reader() { return reader_.get(); }
+  void flush_outbox();  // one connection for every message waiting
   const MailReader* reader() const { return reader_.get(); }
 
  private:
@@ -49,7 +53,8 @@ class Mua {
   engine::HostId host_;
   MuaConfig cfg_;
   std::map<std::uint64_t, std::unique_ptr<SmtpClientConn>> conns_;
-  std::uint64_t next_ = 0;
+  std::uint64_t next_ = 0, next_conn_ = 0;
+  std::vector<smtp::OutgoingMessage> outbox_;
   std::size_t sent_ = 0, failed_ = 0;
   std::unique_ptr<MailReader> reader_;
 };

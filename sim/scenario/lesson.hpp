@@ -61,10 +61,13 @@ struct Question {
   std::vector<std::string> choices;  // empty: the answer is typed (a number or a word)
   std::string answer;                // one of choices, or the typed answer
   std::string explain;               // shown after answering, right or wrong
-  // The answer checked against the simulation: the first event after the step's place that
-  // matches `verify` must have `field` ("code", "host", "peer", "text", "address", "port")
-  // equal to `answer` (for "text": start with it). A question without verify is refused by
-  // the loader unless it is marked "opinion": true (no right answer in the trace).
+  // The answer checked against the simulation: the first event at index >= StepPlace::at
+  // (after the awaited event, so "what comes next?" works) that
+  // matches `verify` must have `field` ("code", "host", "peer", "text", "address", "port",
+  // "proto") equal to `answer` (for "text": start with it; for "code" and "port": the number
+  // the answer starts with, so a choice may read "354 go ahead"). A question without verify
+  // is refused by the loader unless it is marked "opinion": true (no right answer in the
+  // trace).
   std::optional<EventPattern> verify;
   std::string field = "code";
   bool opinion = false;
@@ -82,7 +85,10 @@ struct Checkpoint {
   EventPattern pattern;
   enum class Mode { Exists, Absent, Count } mode = Mode::Exists;
   int count = 0;  // Mode::Count: exactly this many matching events in the whole run
-  // Exists: a matching event at or after the step's place. Absent, Count: the whole run.
+  // Exists: a matching event at or after the step's place (StepPlace::matched when the step
+  // waited for an event, so the awaited event itself counts; else StepPlace::at).
+  // Absent, Count: the whole run. JSON: {"says", "event"} / {"says", "event", "count"} /
+  // {"says", "absent"} (lessons/README.md).
 };
 
 struct Step {

@@ -33,10 +33,10 @@ namespace {
 using namespace fields;
 
 constexpr std::array<std::string_view, 5> kRoles = {"MUA", "MSA", "MTA", "DNS", "MDA"};
-constexpr std::array<std::string_view, 17> kActions = {
+constexpr std::array<std::string_view, 18> kActions = {
     "send",         "fetch",        "read",        "delete",        "host_down", "host_up",
     "service_down", "service_up",   "link_cut",    "link_restored", "latency",   "dns_add",
-    "dns_remove",   "dns_servfail", "dns_recover", "mailbox_full",  "note"};
+    "dns_remove",   "dns_servfail", "dns_recover", "mailbox_full",  "note",      "telnet"};
 
 // ---- the parts -------------------------------------------------------------------------
 
@@ -183,7 +183,7 @@ struct Parser {
   // send actions: each recipient and where it was written, per spec.script entry
   std::vector<std::vector<std::pair<std::string, std::string>>> rcpt_ptrs;
 
-  void top(const J& root);
+  void top(const J& root, std::span<const std::string_view> extra_keys);
   void host(const J& v, const std::string& ptr);
   void mua(const J& v, const std::string& ptr, HostSpec& h);
   void action(const J& v, const std::string& ptr);
@@ -195,13 +195,15 @@ struct Parser {
   }
 };
 
-void Parser::top(const J& root) {
+void Parser::top(const J& root, std::span<const std::string_view> extra_keys) {
   if (!root.is_object())
     throw Fail{"", "expected a JSON object at the top level, found " + found(root)};
   static constexpr std::array<std::string_view, 10> kKeys = {
       "name",    "title", "description", "seed", "epoch_unix",
       "run_for", "queue", "hosts",       "dns",  "script"};
-  check_keys(root, "", kKeys);
+  std::vector<std::string_view> known(kKeys.begin(), kKeys.end());
+  known.insert(known.end(), extra_keys.begin(), extra_keys.end());  // a lesson's own keys
+  check_keys(root, "", known);
   // The top-level queue is read first: hosts' queue overrides start from it.
   if (const J* q = get(root, "queue")) queue_settings(*q, "/queue", spec.queue);
   for (const auto& [key, v] : root.items()) {
@@ -386,9 +388,9 @@ void Parser::host(const J& v, const std::string& ptr) {
 
 void Parser::mua(const J& v, const std::string& ptr, HostSpec& h) {
   object(v, ptr);
-  static constexpr std::array<std::string_view, 10> kKeys = {
-      "address",  "user",          "password",      "submit_to",      "port",
-      "protocol", "retrieve_from", "retrieve_port", "keep_on_server", "device"};
+  static constexpr std::array<std::string_view, 11> kKeys = {
+      "address",       "user",          "password",       "submit_to", "port", "protocol",
+      "retrieve_from", "retrieve_port", "keep_on_server", "device",    "hello"};
   check_keys(v, ptr, kKeys);
   MuaSettings m;
   bool has_user = false;
@@ -419,6 +421,11 @@ void Parser::mua(const J& v, const std::string& ptr, HostSpec& h) {
       m.retrieve_port = static_cast<int>(integer(f, p, 1, 65535));
     } else if (key == "keep_on_server") {
       m.keep_on_server = boolean(f, p);
+    } else if (key == "hello") {
+      const auto hello = nonempty(f, p);
+      if (hello != "EHLO" && hello != "HELO")
+        throw Fail{p, fmt::format("unknown greeting \"{}\" (EHLO or HELO)", hello)};
+      m.ehlo = hello == "EHLO";
     } else if (key == "device") {
       m.device = lower(nonempty(f, p));
       if (m.device != "laptop" && m.device != "phone")
@@ -444,9 +451,10 @@ void Parser::mua(const J& v, const std::string& ptr, HostSpec& h) {
 
 void Parser::action(const J& v, const std::string& ptr) {
   object(v, ptr);
-  static constexpr std::array<std::string_view, 17> kAll = {
-      "at",   "action",  "host",   "port",    "to",   "cc",   "bcc",     "subject", "body",
-      "from", "latency", "record", "mailbox", "full", "text", "comment", "message"};
+  static constexpr std::array<std::string_view, 19> kAll = {
+      "at",      "action",  "host",    "port",    "to",     "cc",      "bcc",
+      "subject", "body",    "from",    "latency", "record", "mailbox", "full",
+      "text",    "comment", "message", "server",  "lines"};
   const auto kp = child(ptr, "action");
   const auto kind = string(need(v, ptr, "action", fmt::format("one of {}", join(kActions))), kp);
   if (std::find(kActions.begin(), kActions.end(), kind) == kActions.end()) {
@@ -471,6 +479,8 @@ void Parser::action(const J& v, const std::string& ptr) {
     takes.push_back("text");
   else if (kind == "read" || kind == "delete")
     takes.insert(takes.end(), {"host", "message"});
+  else if (kind == "telnet")
+    takes.insert(takes.end(), {"host", "server", "port", "lines"});
   else
     takes.push_back("host");
   for (const auto& [key, f] : v.items()) {
@@ -531,6 +541,12 @@ void Parser::action(const J& v, const std::string& ptr) {
       a.full = boolean(f, p);
     } else if (key == "text") {
       a.text = nonempty(f, p);
+    } else if (key == "server") {
+      a.server = nonempty(f, p);
+    } else if (key == "lines") {
+      array(f, p);
+      for (std::size_t i = 0; i < f.size(); ++i) a.lines.push_back(string(f[i], child(p, i)));
+      if (a.lines.empty()) throw Fail{p, "expected at least one line to type"};
     }
   }
   need(v, ptr, "at", "when it happens, e.g. \"10s\"");
@@ -546,6 +562,11 @@ void Parser::action(const J& v, const std::string& ptr) {
   if (kind == "mailbox_full") need(v, ptr, "mailbox", "the address whose mailbox fills up");
   if (kind == "read" || kind == "delete")
     need(v, ptr, "message", "which message: its position (1 = the oldest) or part of its subject");
+  if (kind == "telnet") {
+    need(v, ptr, "server", "the host whose SMTP service is typed to");
+    need(v, ptr, "lines", "the lines the person types, e.g. [\"EHLO me\", \"QUIT\"]");
+    if (a.port == 0) a.port = 25;
+  }
   if (kind == "dns_remove") a.record->ttl = 0;
   spec.script.push_back(std::move(a));
   action_ptrs.push_back(ptr);
@@ -649,6 +670,22 @@ void Parser::cross_checks() {
                                      "which needs a host with the DNS role to look up MX records",
                                      addr, s->name)};
       }
+    }
+    if (a.kind == "telnet") {
+      const auto sp = child(ptr, "server");
+      const HostSpec* s = find_host(a.server);
+      if (!s) throw Fail{sp, fmt::format("host \"{}\" does not exist", a.server)};
+      a.server = s->name;
+      const bool smtp =
+          (a.port == 25 && has_role(*s, "MTA")) || (a.port == 587 && has_role(*s, "MSA"));
+      if (!smtp)
+        throw Fail{child(ptr, "port"),
+                   a.port == 465
+                       ? std::string("port 465 starts with TLS, which nobody can type by hand; "
+                                     "use 587 (STARTTLS) or 25")
+                       : fmt::format("host \"{}\" has no SMTP service on port {} (an MTA "
+                                     "listens on 25, an MSA on 587)",
+                                     s->name, a.port)};
     }
     if ((a.kind == "service_down" || a.kind == "service_up")) {
       const auto ports = ports_of(*h);
@@ -780,13 +817,9 @@ struct DuplicateFinder {
 
 }  // namespace
 
-LoadResult parse_scenario(std::string_view text, std::string_view file_label) {
+std::variant<trace::Json, LoadError> parse_json_document(std::string_view text,
+                                                         std::string_view file_label) {
   const std::string file(file_label);
-  auto fail = [&](const std::string& ptr, const std::string& what) {
-    // Quoted values come from the file: control characters are escaped to keep one line.
-    return LoadError{one_line(ptr.empty() ? fmt::format("{}: {}", file, what)
-                                          : fmt::format("{}: {}: {}", file, ptr, what))};
-  };
   J root;
   auto finder = std::make_shared<DuplicateFinder>();
   try {
@@ -799,11 +832,24 @@ LoadResult parse_scenario(std::string_view text, std::string_view file_label) {
     return LoadError{
         fmt::format("{}: {}", file, trace::describe_json_syntax_error(text, 0, e.what()))};
   }
-  if (finder->duplicate) return fail(*finder->duplicate, "field appears twice in the same object");
+  if (finder->duplicate)
+    return LoadError{one_line(
+        fmt::format("{}: {}: field appears twice in the same object", file, *finder->duplicate))};
+  return root;
+}
+
+LoadResult scenario_from_json(const trace::Json& root, std::string_view file_label,
+                              std::span<const std::string_view> extra_keys) {
+  const std::string file(file_label);
+  auto fail = [&](const std::string& ptr, const std::string& what) {
+    // Quoted values come from the file: control characters are escaped to keep one line.
+    return LoadError{one_line(ptr.empty() ? fmt::format("{}: {}", file, what)
+                                          : fmt::format("{}: {}: {}", file, ptr, what))};
+  };
   Parser ps;
   ps.spec.file = file;
   try {
-    ps.top(root);
+    ps.top(root, extra_keys);
     ps.cross_checks();
     order_script(ps);
   } catch (const Fail& f) {
@@ -812,6 +858,12 @@ LoadResult parse_scenario(std::string_view text, std::string_view file_label) {
     return fail("", fmt::format("internal error while validating ({})", e.what()));
   }
   return std::move(ps.spec);
+}
+
+LoadResult parse_scenario(std::string_view text, std::string_view file_label) {
+  auto doc = parse_json_document(text, file_label);
+  if (auto* e = std::get_if<LoadError>(&doc)) return std::move(*e);
+  return scenario_from_json(std::get<trace::Json>(doc), file_label, {});
 }
 
 LoadResult load_scenario(const std::filesystem::path& path) {

@@ -13,11 +13,13 @@
 #pragma once
 
 #include <filesystem>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
 
 #include "sim/scenario/spec.hpp"
+#include "sim/trace/json_fields.hpp"
 
 namespace smtpsim::scenario {
 
@@ -33,5 +35,14 @@ LoadResult load_scenario(const std::filesystem::path& path);
 
 // file_label names the source in messages and becomes Spec::file.
 LoadResult parse_scenario(std::string_view text, std::string_view file_label);
+
+// The two halves of parse_scenario, for files that hold a scenario and more (lessons,
+// sim/scenario/lesson.hpp). parse_json_document: syntax (line and column) and duplicate
+// keys. scenario_from_json: every scenario check; top-level keys in extra_keys are left to
+// the caller (and so are not "unknown field").
+std::variant<trace::Json, LoadError> parse_json_document(std::string_view text,
+                                                         std::string_view file_label);
+LoadResult scenario_from_json(const trace::Json& root, std::string_view file_label,
+                              std::span<const std::string_view> extra_keys);
 
 }  // namespace smtpsim::scenario

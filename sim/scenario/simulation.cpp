@@ -106,6 +106,7 @@ Simulation::Simulation(const Spec& spec, trace::Sink& sink, std::optional<std::u
     cfg.password = h.mua->password;
     cfg.msa = host_or_throw(h.mua->submit_to);
     cfg.port = static_cast<std::uint16_t>(h.mua->port);
+    cfg.ehlo = h.mua->ehlo;
     if (!h.mua->retrieve_from.empty()) {
       nodes::ReaderConfig rc;
       rc.server = host_or_throw(h.mua->retrieve_from);
@@ -171,7 +172,10 @@ void Simulation::run() {
 
 void Simulation::apply(const Action& a) {
   std::string what = a.kind;
-  if (!a.host.empty()) what += " " + a.host;
+  if (a.kind == "telnet")
+    what = fmt::format("telnet {} {}", a.server, a.port);  // what the person typed first
+  else if (!a.host.empty())
+    what += " " + a.host;
   net_.trace(trace::Event{.kind = trace::EventKind::Action, .host = a.host, .text = what});
   const engine::HostId h = a.host.empty() ? -1 : host_or_throw(a.host);
   if (a.kind == "send") {
@@ -234,6 +238,11 @@ void Simulation::apply(const Action& a) {
         .address = a.mailbox});
   } else if (a.kind == "note") {
     net_.trace(trace::Event{.kind = trace::EventKind::Note, .host = a.host, .text = a.text});
+  } else if (a.kind == "telnet") {
+    std::erase_if(telnets_, [](const auto& t) { return t->finished(); });
+    telnets_.push_back(std::make_unique<nodes::TelnetClient>(
+        net_, h, host_or_throw(a.server), static_cast<std::uint16_t>(a.port), a.lines));
+    telnets_.back()->start();
   } else {
     throw std::invalid_argument(fmt::format("unknown action '{}'", a.kind));
   }

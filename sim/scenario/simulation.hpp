@@ -16,6 +16,7 @@
 #include "sim/nodes/mua.hpp"
 #include "sim/nodes/resolver.hpp"
 #include "sim/nodes/retrieval_services.hpp"
+#include "sim/nodes/telnet_client.hpp"
 #include "sim/scenario/spec.hpp"
 #include "sim/trace/sink.hpp"
 
@@ -61,6 +62,7 @@ class Simulation {
   engine::Network net_;
   nodes::World world_;
   std::map<std::string, HostRoles> roles_;
+  std::vector<std::unique_ptr<nodes::TelnetClient>> telnets_;  // people typing (telnet action)
 };
 
 }  // namespace smtpsim::scenario

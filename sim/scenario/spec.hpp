@@ -40,6 +40,7 @@ struct MuaSettings {
   int retrieve_port = 0;          // 0: 143 (IMAP) or 110 (POP3); 993/995 = implicit TLS
   bool keep_on_server = true;     // POP3: leave on server (true) or download and delete
   std::string device = "laptop";  // "laptop" or "phone": how the GUI draws it
+  bool ehlo = true;               // false: greet with HELO (RFC 5321 §4.1.1.1), no extensions
 };
 
 struct HostSpec {
@@ -60,7 +61,8 @@ struct HostSpec {
 struct Action {
   std::int64_t at_us = 0;
   std::string kind;  // send, fetch, read, delete, host_down, host_up, service_down, service_up,
-                     // link_cut, link_restored, latency, dns_add, dns_remove, mailbox_full, note
+                     // link_cut, link_restored, latency, dns_add, dns_remove, mailbox_full, note,
+                     // telnet
   std::string host;  // target host (send: the MUA)
   int port = 0;      // service_*
   // send
@@ -78,6 +80,9 @@ struct Action {
   // read, delete: which message on the device (1-based position, or a subject substring)
   int index = 0;
   std::string subject_match;
+  // telnet: a person on `host` types `lines` to the SMTP service on server:port
+  std::string server;
+  std::vector<std::string> lines;
 };
 
 struct Spec {

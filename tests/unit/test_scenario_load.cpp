@@ -675,16 +675,16 @@ const Case kCases[] = {
     {"ActionMissingKind", [](J& j) { action0(j).erase("action"); },
      "t.json: /script/0: missing required field \"action\" (one of send, fetch, read, "
      "delete, host_down, host_up, service_down, service_up, link_cut, link_restored, latency, "
-     "dns_add, dns_remove, dns_servfail, dns_recover, mailbox_full, note)"},
+     "dns_add, dns_remove, dns_servfail, dns_recover, mailbox_full, note, telnet)"},
     {"ActionUnknownKindSuggests", [](J& j) { action0(j)["action"] = "sned"; },
      "t.json: /script/0/action: unknown action \"sned\" (did you mean \"send\"? one of send, "
      "fetch, read, delete, host_down, host_up, service_down, service_up, link_cut, "
      "link_restored, latency, dns_add, dns_remove, dns_servfail, dns_recover, mailbox_full, "
-     "note)"},
+     "note, telnet)"},
     {"ActionUnknownKind", [](J& j) { action0(j)["action"] = "explode"; },
      "t.json: /script/0/action: unknown action \"explode\" (one of send, fetch, read, "
      "delete, host_down, host_up, service_down, service_up, link_cut, link_restored, latency, "
-     "dns_add, dns_remove, dns_servfail, dns_recover, mailbox_full, note)"},
+     "dns_add, dns_remove, dns_servfail, dns_recover, mailbox_full, note, telnet)"},
     {"ActionFieldOfOtherKind",
      [](J& j) {
        j["script"].push_back({{"at", "1s"}, {"action", "host_down"}, {"host", "ns"}, {"port", 53}});
