@@ -576,7 +576,8 @@ TEST(ReceivedSpf, AnErrorAfterAnIncludesMatchNamesNoMechanism) {
   ASSERT_EQ(v.result, Result::PermError);
   const std::string h = unfold(received_spf(v, r, "mx.example.net"));
   EXPECT_EQ(h.find("mechanism="), std::string::npos) << h;
-  EXPECT_NE(h.find("problem=\"more than 2 void lookups (RFC 7208 section 4.6.4)\""), std::string::npos)
+  EXPECT_NE(h.find("problem=\"more than 2 void lookups (RFC 7208 section 4.6.4)\""),
+            std::string::npos)
       << h;
 }
 
