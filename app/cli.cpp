@@ -132,7 +132,14 @@ int run_cli(int argc, char** argv) {
       ->add_option("--layout-json", gui.layout_json,
                    "With --screenshot: write the host boxes and envelopes (pixels) as JSON")
       ->needs(shot);
+  gui_cmd
+      ->add_option("--dialog", gui.dialog,
+                   "With --screenshot: show a dialog open (compose, read, latency, dns-add, "
+                   "open, export-text, export-json, save, screenshot)")
+      ->needs(shot);
   gui_cmd->add_option("--seed", gui.seed, "Seed for every random choice (default: the scenario's)");
+  gui_cmd->add_option("--console-script", gui.console_script,
+                      "Open the SMTP console (F2) and type the lines of FILE into it");
 
   CLI11_PARSE(app, argc, argv);
 

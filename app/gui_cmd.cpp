@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <set>
 
 #include "app/lesson_cmd.hpp"
@@ -54,13 +55,16 @@ int run_gui_command(const GuiOptions& o, std::FILE* err) {
   }
   if (!env_set("DISPLAY") && !env_set("WAYLAND_DISPLAY")) return no_display(err, name);
   try {
-    gui::View view(std::get<scenario::Spec>(std::move(loaded)), o.seed);
+    auto view = std::make_unique<gui::View>(std::get<scenario::Spec>(std::move(loaded)), o.seed);
     gui::WindowOptions w;
     w.presenter = o.presenter;
+    w.console_script = o.console_script;
     w.screenshot = o.screenshot;
     w.at = o.at;
     w.layout_json = o.layout_json;
-    const int rc = gui::run_window(view, w, err);
+    w.data_dir = data_dir();
+    w.dialog = o.dialog;
+    const int rc = gui::run_window(std::move(view), w, err);
     if (rc == gui::kNoDisplay) return no_display(err, name);
     return rc;
   } catch (const std::exception& ex) {

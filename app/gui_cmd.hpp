@@ -15,10 +15,12 @@ namespace smtpsim::app {
 struct GuiOptions {
   std::string scenario;  // empty: the first shipped scenario
   bool presenter = false;
+  std::string console_script;  // open the SMTP console and type these lines
   std::string screenshot;
   std::optional<std::size_t> at;
   std::string layout_json;  // with --screenshot: host boxes and envelopes in pixels
   std::optional<std::uint64_t> seed;
+  std::string dialog;  // with --screenshot: a dialog shown open (gui::MenuBar::open_dialog)
 };
 
 // The first shipped lesson in file-name order, else the first shipped scenario in

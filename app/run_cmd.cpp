@@ -12,6 +12,7 @@
 
 #include "app/lesson_cmd.hpp"
 #include "sim/scenario/load.hpp"
+#include "sim/scenario/save.hpp"
 #include "sim/scenario/simulation.hpp"
 #include "sim/trace/json_writer.hpp"
 #include "sim/trace/recorder.hpp"
@@ -42,28 +43,7 @@ std::string resolve_scenario(const std::string& name) {
 }
 
 std::string write_file_atomically(const std::string& path, const std::string& data) {
-  const fs::path target(path);
-  const fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".tmp");
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return fmt::format("cannot write {}: {}", path, std::strerror(errno));
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const std::string why = std::strerror(errno);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return fmt::format("cannot write {}: {}", path, why);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0 || ::rename(tmp.c_str(), target.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    return fmt::format("cannot write {}: {}", path, why);
-  }
-  return {};
+  return scenario::write_file_atomically(path, data);
 }
 
 int run_scenario_command(const RunOptions& o, std::FILE* out, std::FILE* err) {

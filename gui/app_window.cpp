@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <stdexcept>
 #include <vector>
 
 #include "gui/canvas.hpp"
@@ -51,6 +53,7 @@ void draw_help() {
       {"Home", "restart from the beginning"},
       {"F11", "full screen on / off"},
       {"F1", "this help"},
+      {"F2", "SMTP console: type to a server yourself"},
       {"Mouse wheel", "zoom the network"},
       {"Drag", "move a host, or pan the background"},
       {"Click a transcript line", "go to that moment"},
@@ -73,9 +76,16 @@ void draw_frame(View& view, Panels& p) {
   const ImGuiViewport* vp = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(vp->WorkPos);
   ImGui::SetNextWindowSize(vp->WorkSize);
+  // A rebuilt run (an action done by hand) differs after the cursor: drop rendered lines.
+  if (p.generation != view.generation()) {
+    p.transcript = TranscriptPanel{};
+    p.generation = view.generation();
+  }
   ImGui::Begin("smtpsim", nullptr,
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
-                   ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoSavedSettings);
+                   ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoSavedSettings |
+                   ImGuiWindowFlags_MenuBar);
+  p.menu.draw(view);
   const std::string& title = view.spec().title.empty() ? view.spec().name : view.spec().title;
   ImGui::TextUnformatted(title.c_str());
   ImGui::SameLine();
@@ -94,6 +104,8 @@ void draw_frame(View& view, Panels& p) {
   ImGui::EndChild();
   p.timeline.draw(view);
   ImGui::End();
+  p.menu.draw_dialogs(view);
+  p.console.draw();
   if (p.help) draw_help();
 }
 
@@ -152,12 +164,12 @@ std::string write_layout(const Panels& p, const View& view, float sx, float sy,
 
 }  // namespace
 
-int run_window(View& view, const WindowOptions& o, std::FILE* err) {
+int run_window(std::unique_ptr<View> owned, const WindowOptions& o, std::FILE* err) {
   if (!glfwInit()) return kNoDisplay;
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
   const bool shot = !o.screenshot.empty();
-  GLFWwindow* win = glfwCreateWindow(o.width, o.height, ("smtpsim - " + view.spec().name).c_str(),
+  GLFWwindow* win = glfwCreateWindow(o.width, o.height, ("smtpsim - " + owned->spec().name).c_str(),
                                      nullptr, nullptr);
   if (!win) {
     glfwTerminate();
@@ -180,6 +192,12 @@ int run_window(View& view, const WindowOptions& o, std::FILE* err) {
   ImGui_ImplOpenGL3_Init("#version 130");
 
   Panels panels;
+  panels.menu = MenuBar(o.data_dir);
+  if (!o.dialog.empty() && !panels.menu.open_dialog(o.dialog, *owned))
+    std::fprintf(err, "smtpsim gui: unknown dialog \"%s\"\n", o.dialog.c_str());
+  // The console's monospace text a little larger than the rest: it is read from the back row.
+  // (Added before the first frame, when the backend builds the font atlas.)
+  panels.console.mono = ConsolePanel::load_font((o.presenter ? 30.f : 22.f) * dpi);
   bool fullscreen = false;
   int saved[4] = {0, 0, o.width, o.height};
   auto toggle_fullscreen = [&] {
@@ -198,15 +216,30 @@ int run_window(View& view, const WindowOptions& o, std::FILE* err) {
   if (o.presenter && !shot) toggle_fullscreen();
 
   if (shot) {
+    View& view = *owned;
     // The whole run first, so the scrubber shows every marker; then the chosen moment.
     while (!view.finished()) view.pump(100000);
     view.seek(o.at.value_or(view.events().size()));
   }
   int rc = 0;
+  if (!o.console_script.empty()) {
+    std::ifstream script(o.console_script);
+    const std::string problem =
+        script ? panels.console.open_on(view.spec()) : "cannot read " + o.console_script;
+    if (!problem.empty()) {
+      std::fprintf(err, "smtpsim gui: --console-script: %s\n", problem.c_str());
+      rc = 1;
+    }
+    for (std::string line; problem.empty() && std::getline(script, line);)
+      panels.console.submit(line);
+  }
   int frames = 0;
   double last = glfwGetTime();
   while (!glfwWindowShouldClose(win)) {
     glfwPollEvents();
+    View& view = *owned;
+    // Asked for in the last frame, so the file dialog is no longer on the picture.
+    const std::string requested_png = panels.menu.take_screenshot();
     const double now = glfwGetTime();
     if (!shot) {
       view.pump(2000);
@@ -219,6 +252,7 @@ int run_window(View& view, const WindowOptions& o, std::FILE* err) {
     if (!shot) {
       Timeline::handle_keys(view);
       if (ImGui::IsKeyPressed(GLFW_KEY_F1)) panels.help = !panels.help;
+      if (ImGui::IsKeyPressed(GLFW_KEY_F2)) panels.console.toggle(view.spec());
       if (ImGui::IsKeyPressed(GLFW_KEY_F11)) toggle_fullscreen();
     }
     draw_frame(view, panels);
@@ -229,6 +263,22 @@ int run_window(View& view, const WindowOptions& o, std::FILE* err) {
     glClearColor(0.06f, 0.07f, 0.09f, 1.f);
     glClear(GL_COLOR_BUFFER_BIT);
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    if (!requested_png.empty())
+      panels.menu.screenshot_written(requested_png, write_png(win, requested_png));
+    if (panels.menu.quit()) glfwSetWindowShouldClose(win, GLFW_TRUE);
+    if (auto spec = panels.menu.take_open()) {
+      // File > Open: a new View and fresh panels; the menu (and its status line) stays.
+      try {
+        auto next = std::make_unique<View>(std::move(*spec));
+        MenuBar menu = std::move(panels.menu);
+        panels = Panels{};
+        panels.menu = std::move(menu);
+        owned = std::move(next);
+        glfwSetWindowTitle(win, ("smtpsim - " + owned->spec().name).c_str());
+      } catch (const std::exception& ex) {
+        panels.menu.set_status(ex.what(), true);
+      }
+    }
     // Screenshot: a few frames so layout and fonts settle, then read the back buffer.
     if (shot && ++frames >= 4) {
       int ww = 1, wh = 1;

@@ -5,11 +5,15 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "gui/canvas.hpp"
+#include "gui/menu_bar.hpp"
+#include "gui/console_panel.hpp"
 #include "gui/timeline.hpp"
 #include "gui/transcript.hpp"
 #include "gui/view.hpp"
@@ -18,10 +22,13 @@ namespace smtpsim::gui {
 
 struct WindowOptions {
   bool presenter = false;          // larger fonts, full screen
+  std::string console_script;      // open the SMTP console and type these lines (one a line)
   std::string screenshot;          // write a PNG of the window and exit
   std::optional<std::size_t> at;   // screenshot: cursor (number of events applied)
   std::string layout_json;         // screenshot: write host boxes and envelopes (pixels)
   int width = 1600, height = 900;  // initial window size (screen coordinates)
+  std::string data_dir;            // shipped scenarios and lessons (File > Open)
+  std::string dialog;              // screenshot: a dialog to show open (MenuBar::open_dialog)
 };
 
 // The panels around one View, and one frame of them filling the main viewport (between
@@ -30,7 +37,11 @@ struct Panels {
   Canvas canvas;
   Timeline timeline;
   TranscriptPanel transcript;
-  bool help = false;  // the shortcuts overlay (F1)
+  MenuBar menu;
+  bool help = false;             // the shortcuts overlay (F1)
+  std::uint64_t generation = 0;  // View::generation() the panels were filled from
+  // F2: the SMTP console (lesson 13), drawn only when open.
+  ConsolePanel console;
 };
 void draw_frame(View& view, Panels& panels);
 
@@ -38,7 +49,8 @@ void draw_frame(View& view, Panels& panels);
 inline constexpr int kNoDisplay = 2;
 
 // Runs until the window is closed (or the screenshot is written). Errors go to `err` as
-// one sentence; returns 0, 1 (error) or kNoDisplay.
-int run_window(View& view, const WindowOptions& options, std::FILE* err);
+// one sentence; returns 0, 1 (error) or kNoDisplay. The shell owns the View so that
+// File > Open can replace it (and the panels) between two frames.
+int run_window(std::unique_ptr<View> view, const WindowOptions& options, std::FILE* err);
 
 }  // namespace smtpsim::gui

@@ -2,6 +2,9 @@
 #include "gui/view.hpp"
 
 #include <algorithm>
+#include <variant>
+
+#include "sim/scenario/save.hpp"
 
 namespace smtpsim::gui {
 
@@ -138,6 +141,44 @@ std::vector<InFlight> View::in_flight() {
     consider(i);
   }
   return out;
+}
+
+std::string View::apply_action(scenario::Action a) {
+  a.at_us = display_time_;
+  if (cursor_ > 0 && rec_.at(cursor_ - 1).time >= a.at_us) a.at_us = rec_.at(cursor_ - 1).time + 1;
+  auto changed = scenario::with_action(spec_, a);
+  if (auto* e = std::get_if<scenario::LoadError>(&changed)) return e->message;
+  before_.push_back(spec_);
+  hand_.push_back(std::move(a));
+  rebuild(std::get<scenario::Spec>(std::move(changed)));
+  return {};
+}
+
+bool View::undo_last_action() {
+  if (hand_.empty()) return false;
+  scenario::Spec spec = std::move(before_.back());
+  before_.pop_back();
+  hand_.pop_back();
+  rebuild(std::move(spec));
+  return true;
+}
+
+void View::rebuild(scenario::Spec spec) {
+  const std::size_t keep = cursor_;
+  const std::int64_t shown = display_time_;
+  sim_.reset();  // it writes to rec_
+  rec_.clear();
+  spec_ = std::move(spec);
+  index_ = trace::ViewIndex{256};
+  world_.reset();
+  markers_.clear();
+  clients_.clear();
+  finished_ = false;
+  cursor_ = 0;
+  sim_ = std::make_unique<scenario::Simulation>(spec_, rec_, seed_);
+  ++generation_;
+  seek(keep);
+  display_time_ = std::max(display_time_, shown);
 }
 
 }  // namespace smtpsim::gui

@@ -66,6 +66,23 @@ class View {
   // learns the whole run without blocking the window.
   void pump(std::size_t budget);
 
+  // --- changing the run by hand (fault menu, compose dialog) ---------------------------
+  // Adds `a` to the scenario's script at the displayed moment (a.at_us = display_time(), or
+  // 1 us after the last event shown when that is at the same time: events at one time run in
+  // scheduling order and the script is scheduled first, so the action must be later to come
+  // after everything already on screen). The Spec is checked by the loader (scenario::
+  // with_action), then the simulation and recorder are rebuilt from scratch with the same
+  // seed: the run is deterministic (DESIGN.md idea 5), so every event before the action is
+  // the same and the cursor stays where it was. Returns "" or the loader's sentence, in
+  // which case nothing changed.
+  std::string apply_action(scenario::Action a);
+  // Takes the last action done by hand out again and rebuilds; false when there is none.
+  bool undo_last_action();
+  const std::vector<scenario::Action>& hand_actions() const { return hand_; }
+  // Counts rebuilds: a panel that cached events past the cursor drops its cache when it moves.
+  std::uint64_t generation() const { return generation_; }
+  std::uint64_t seed() const { return seed_.value_or(spec_.seed); }
+
   // --- what the panels read -----------------------------------------------------------
   const trace::WorldView& world();                             // the state after cursor() events
   std::int64_t display_time() const { return display_time_; }  // virtual microseconds
@@ -81,7 +98,7 @@ class View {
  private:
   bool ensure(std::size_t n);  // run until the recorder holds n events; false if it cannot
   void on_event(const trace::Event& e);
-  void build();
+  void rebuild(scenario::Spec spec);
 
   scenario::Spec spec_;
   std::optional<std::uint64_t> seed_;
@@ -99,6 +116,9 @@ class View {
   std::vector<Marker> markers_;
   std::map<std::uint64_t, std::string> clients_;  // conn -> client host
   std::map<std::string, std::int64_t> latency_;   // host -> uplink latency
+  std::vector<scenario::Action> hand_;            // actions done by hand, in order
+  std::vector<scenario::Spec> before_;            // the Spec before each of them (undo)
+  std::uint64_t generation_ = 0;
 };
 
 }  // namespace smtpsim::gui

@@ -91,6 +91,18 @@ struct Checkpoint {
   // {"says", "absent"} (lessons/README.md).
 };
 
+// "Type it yourself" (lesson 13): the learner types SMTP into a console connected to the
+// port-25 MTA of `host` (scenario::ConsoleSession, the genuine server machine). The goal is
+// reached when a message is accepted (250 after the dot) for `goal_recipient`. The headless
+// lesson check types `solution` into a fresh console and fails the lesson unless the goal is
+// reached (check_console_step in console_session.hpp), so the lesson cannot promise a
+// session the server would refuse.
+struct ConsoleStep {
+  std::string host;                   // scenario host running the MTA
+  std::string goal_recipient;         // "bob@example.com"
+  std::vector<std::string> solution;  // lines a learner could type, in order
+};
+
 struct Step {
   std::string pointer;  // JSON pointer of the step ("/steps/3"), for messages
   std::string say;      // narration (short, classroom-sized)
@@ -100,6 +112,7 @@ struct Step {
   std::optional<Question> question;
   std::optional<MythCard> myth;
   std::vector<Checkpoint> checks;
+  std::optional<ConsoleStep> console;  // the GUI opens the console at this step
 };
 
 struct Lesson {

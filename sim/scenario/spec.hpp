@@ -18,6 +18,8 @@ struct QueueSettings {
   std::int64_t maximal_queue_lifetime = 5 * 86400;
   std::int64_t bounce_queue_lifetime = 5 * 86400;
   std::optional<std::int64_t> delay_warning;  // off by default
+
+  bool operator==(const QueueSettings&) const = default;  // save/load round trip, GUI undo
 };
 
 struct DnsRecord {
@@ -26,6 +28,8 @@ struct DnsRecord {
   int preference = 0;  // MX
   std::string value;   // MX exchange ("." for null MX), A address, TXT text
   std::int64_t ttl = 3600;
+
+  bool operator==(const DnsRecord&) const = default;  // save/load round trip, GUI undo
 };
 
 struct MuaSettings {
@@ -41,6 +45,8 @@ struct MuaSettings {
   bool keep_on_server = true;     // POP3: leave on server (true) or download and delete
   std::string device = "laptop";  // "laptop" or "phone": how the GUI draws it
   bool ehlo = true;               // false: greet with HELO (RFC 5321 §4.1.1.1), no extensions
+
+  bool operator==(const MuaSettings&) const = default;  // save/load round trip, GUI undo
 };
 
 struct HostSpec {
@@ -56,6 +62,8 @@ struct HostSpec {
   std::optional<QueueSettings> queue;                 // per-MTA override
   std::size_t mailbox_quota = 0;                      // bytes, 0 = unlimited
   std::string spf = "off";  // MTA: SPF on port 25: "off", "check" or "enforce" (RFC 7208)
+
+  bool operator==(const HostSpec&) const = default;  // save/load round trip, GUI undo
 };
 
 struct Action {
@@ -83,6 +91,8 @@ struct Action {
   // telnet: a person on `host` types `lines` to the SMTP service on server:port
   std::string server;
   std::vector<std::string> lines;
+
+  bool operator==(const Action&) const = default;  // save/load round trip, GUI undo
 };
 
 struct Spec {
@@ -95,6 +105,8 @@ struct Spec {
   std::vector<HostSpec> hosts;
   std::vector<DnsRecord> dns;  // records served by the DNS host(s)
   std::vector<Action> script;
+
+  bool operator==(const Spec&) const = default;  // save/load round trip, GUI undo
 };
 
 }  // namespace smtpsim::scenario
