@@ -214,6 +214,19 @@ void DnsResolver::resolve_mx(const std::string& domain, std::function<void(MxAns
   });
 }
 
+void DnsResolver::lookup(const std::string& name, RecordType type,
+                         std::function<void(std::optional<dns::Message>)> done) {
+  if (dns::check_name(name)) {
+    // Not a name DNS can carry: what a server would say about it, without asking one.
+    dns::Message m;
+    m.flags.qr = true;
+    m.flags.rcode = Rcode::NXDomain;
+    world_.queue.schedule_in(0, [done = std::move(done), m] { done(m); });
+    return;
+  }
+  query(name, type, std::move(done));
+}
+
 void DnsResolver::fill_addresses(std::shared_ptr<MxAnswer> ans, std::size_t i,
                                  std::function<void(MxAnswer)> done) {
   while (i < ans->targets.size() && !ans->targets[i].address.empty()) ++i;

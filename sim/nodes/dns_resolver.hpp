@@ -18,6 +18,8 @@ class DnsResolver : public Resolver, public engine::DatagramHandler {
  public:
   DnsResolver(World& world, engine::HostId host, engine::HostId server);
   void resolve_mx(const std::string& domain, std::function<void(MxAnswer)> done) override;
+  void lookup(const std::string& name, dns::RecordType type,
+              std::function<void(std::optional<dns::Message>)> done) override;
   void on_datagram(engine::HostId from, std::uint16_t from_port, std::string bytes) override;
 
   static constexpr std::uint16_t kPort = 53053;  // our source port for queries

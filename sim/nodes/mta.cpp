@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "sim/nodes/spf_check.hpp"
 #include "sim/proto/mail/dsn.hpp"
 #include "sim/proto/mail/headers.hpp"
 #include "sim/proto/smtp/text.hpp"
@@ -64,6 +65,11 @@ void Mta::listen_smtp(std::uint16_t port) {
     cfg.starttls_available = true;  // opportunistic TLS between MTAs (RFC 3207)
     return cfg;
   });
+  if (spf_mode_ != SpfMode::Off) {
+    smtp_->set_mail_gate([this](const smtp::ServerSession& s, const smtp::server_event::MailFrom& m,
+                                std::function<void()> resume) { check_spf(s, m, resume); });
+    smtp_->set_session_end([this](const smtp::ServerSession& s) { spf_.erase(&s); });
+  }
 }
 
 std::string Mta::new_queue_id() {
@@ -84,7 +90,73 @@ void Mta::trace(EventKind kind, const QueueEntry& e, const std::string& address,
 
 // ---- inbound (port 25) -----------------------------------------------------------------
 
+// ---- SPF (RFC 7208) ----------------------------------------------------------------------
+
+// At MAIL FROM, when both identities are known (§2.4: the MAIL FROM identity, or
+// postmaster@<HELO> for the null reverse-path). The session waits for the lookups, so the
+// 250 to MAIL comes one DNS round trip (or several) later, as behind a real policy server.
+void Mta::check_spf(const smtp::ServerSession& s, const smtp::server_event::MailFrom& m,
+                    std::function<void()> resume) {
+  mail::spf::Request req{s.config().client_address, m.sender.str(), s.helo_name()};
+  const std::string me = hostname();
+  world_.net.trace(trace::Event{
+      .kind = EventKind::Note,
+      .host = me,
+      .proto = "SPF",
+      .text =
+          fmt::format("{}: SPF check (RFC 7208): may {} send mail from <{}>?", me, req.client_ip,
+                      req.sender.empty() ? "postmaster@" + req.helo : req.sender)});
+  auto record = [this, me, req, session = &s, resume](const mail::spf::Verdict& v) {
+    using mail::spf::Result;
+    const bool error =
+        v.result == Result::None || v.result == Result::TempError || v.result == Result::PermError;
+    const std::string how =
+        error ? v.problem
+        : v.mechanism == "default"
+            ? "no mechanism matched"
+            : fmt::format("matched \"{}\" in the policy of {}", v.mechanism, v.domain);
+    world_.net.trace(trace::Event{
+        .kind = EventKind::Note,
+        .host = me,
+        .proto = "SPF",
+        .text = fmt::format("{}: SPF {} for <{}> from {}{}", me, mail::spf::result_name(v.result),
+                            v.sender, req.client_ip, how.empty() ? "" : " (" + how + ")"),
+        .detail = std::string(mail::spf::result_name(v.result)),
+        .address = v.sender});
+    spf_[session] = SpfOutcome{req, v};
+    resume();
+  };
+  if (!resolver_) {
+    mail::spf::Verdict v;
+    v.result = mail::spf::Result::TempError;
+    v.identity = "mailfrom";
+    v.sender = req.sender.empty() ? "postmaster@" + req.helo : req.sender;
+    v.problem = "no DNS resolver configured";
+    record(v);
+    return;
+  }
+  nodes::check_spf(*resolver_, req,
+                   [record](const mail::spf::Evaluator& e) { record(e.verdict()); });
+}
+
 smtp::Decision Mta::rcpt_to(const smtp::ServerSession& s, const smtp::server_event::RcptTo& r) {
+  smtp::Decision d = rcpt_policy(s, r);
+  if (!d.accept || spf_mode_ != SpfMode::Enforce) return d;
+  auto it = spf_.find(&s);
+  if (it == spf_.end() || it->second.verdict.result != mail::spf::Result::Fail) return d;
+  // RFC 7208 §8.4: a receiver that rejects a "fail" SHOULD answer 550; RFC 7372 §3.2 gives
+  // it the enhanced code 5.7.23. Refused per recipient, at RCPT, as Postfix does with
+  // policyd-spf in smtpd_recipient_restrictions (its text, too). Only "fail" is refused
+  // (policyd-spf's defaults): softfail, neutral, none and the errors are accepted and marked.
+  const auto& o = it->second;
+  return smtp::Decision::no(smtp::Reply{
+      550, "5.7.23",
+      fmt::format("<{}>: Recipient address rejected: Message rejected due to: SPF fail - not "
+                  "authorized ({} does not designate {} as permitted sender)",
+                  smtp::sanitize(r.recipient.str(), 300), o.verdict.domain, o.request.client_ip)});
+}
+
+smtp::Decision Mta::rcpt_policy(const smtp::ServerSession& s, const smtp::server_event::RcptTo& r) {
   const smtp::Address& a = r.recipient;
   const std::string addr = a.is_bare_postmaster() ? "postmaster@" + hostname() : a.str();
   const std::string domain = a.is_bare_postmaster() ? std::string{} : smtp::to_lower(a.domain);
@@ -122,7 +194,27 @@ smtp::Decision Mta::message(const smtp::ServerSession& s, const smtp::Transactio
                           id,
                           rcpts.size() == 1 ? rcpts.front() : std::string{},
                           world_.unix_now()};
-  enqueue(id, tx.sender.str(), rcpts, mail::received_header(info) + tx.content);
+  std::string trace_headers = mail::received_header(info);
+  if (auto it = spf_.find(&s); it != spf_.end()) {
+    // RFC 7208 §9.1: Received-SPF goes on top, above this receiver's own Received: field.
+    const std::string spf =
+        mail::spf::received_spf(it->second.verdict, it->second.request, hostname());
+    trace_headers = spf + trace_headers;
+    std::string one_line;  // unfolded (RFC 5322 §2.2.3) for the transcript
+    for (std::size_t i = 0; i + 2 <= spf.size(); ++i) {
+      if (spf.compare(i, 2, "\r\n") == 0) {
+        ++i;
+        continue;
+      }
+      one_line += spf[i] == '\t' ? ' ' : spf[i];
+    }
+    world_.net.trace(trace::Event{.kind = EventKind::Note,
+                                  .host = hostname(),
+                                  .proto = "SPF",
+                                  .text = fmt::format("{}: {}: added {}", hostname(), id, one_line),
+                                  .message_id = id});
+  }
+  enqueue(id, tx.sender.str(), rcpts, trace_headers + tx.content);
   return {true, smtp::Reply{250, "2.0.0", fmt::format("Ok: queued as {}", id)}};
 }
 

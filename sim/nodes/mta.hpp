@@ -4,7 +4,9 @@
 // recipients to its MDA and relays the rest to the MX hosts of their domains, retries with
 // Postfix-style backoff after 4xx and connection failures, and returns RFC 3464 bounces to
 // the envelope sender after 5xx or when the queue lifetime runs out. A bounce (null sender)
-// is never bounced: it is dropped and traced.
+// is never bounced: it is dropped and traced. When told to (set_spf), it checks the SPF policy
+// of each MAIL FROM domain arriving on port 25 (RFC 7208) and records the result in a
+// Received-SPF: header; in enforce mode it refuses recipients of a "fail".
 // Trusts: the SMTP machines for syntax, its MDA for mailboxes, DNS answers as given.
 #pragma once
 
@@ -21,8 +23,16 @@
 #include "sim/nodes/resolver.hpp"
 #include "sim/nodes/smtp_endpoints.hpp"
 #include "sim/nodes/world.hpp"
+#include "sim/proto/mail/spf.hpp"
 
 namespace smtpsim::nodes {
+
+// What the MTA does with SPF on port 25 (scenario field "spf").
+enum class SpfMode {
+  Off,      // no check (the default: every scenario before lesson 11)
+  Check,    // evaluate, add Received-SPF: (RFC 7208 §9.1), accept whatever the result
+  Enforce,  // as Check, and refuse each RCPT of a "fail" with 550 5.7.23 (RFC 7372 §3.2)
+};
 
 struct QueueConfig {  // seconds, REFERENCE.md defaults (Postfix)
   std::int64_t queue_run_delay = 300;
@@ -78,6 +88,8 @@ class Mta : public smtp::ServerPolicy {
   // Domains this MTA is a backup MX for (Postfix relay_domains): accepted from anyone on
   // port 25, queued, and forwarded to the domain's better MX hosts.
   void set_relay_domains(std::set<std::string> domains);
+  // Before listen_smtp(): whether to check SPF on port 25.
+  void set_spf(SpfMode mode) { spf_mode_ = mode; }
 
   const std::map<std::string, QueueEntry>& queue() const { return queue_; }
   std::size_t queued_count() const;
@@ -86,10 +98,20 @@ class Mta : public smtp::ServerPolicy {
 
   // ServerPolicy for port 25
   smtp::Decision rcpt_to(const smtp::ServerSession&, const smtp::server_event::RcptTo&) override;
+
   smtp::Decision message(const smtp::ServerSession&, const smtp::Transaction&) override;
 
  private:
   struct Attempt;  // one delivery round of one entry
+  // The SPF check of the MAIL FROM of one session's current transaction.
+  struct SpfOutcome {
+    mail::spf::Request request;
+    mail::spf::Verdict verdict;
+  };
+  // RCPT without SPF: local user, relay domain, or relay denied.
+  smtp::Decision rcpt_policy(const smtp::ServerSession&, const smtp::server_event::RcptTo&);
+  void check_spf(const smtp::ServerSession& s, const smtp::server_event::MailFrom& m,
+                 std::function<void()> resume);
   void schedule_attempt(const std::string& id, engine::SimTime at);
   void attempt(const std::string& id);
   void try_domain(std::shared_ptr<Attempt> a, std::string domain, std::vector<std::size_t> idx);
@@ -118,6 +140,8 @@ class Mta : public smtp::ServerPolicy {
   Mda* mda_;
   Resolver* resolver_;
   std::unique_ptr<SmtpService> smtp_;
+  SpfMode spf_mode_ = SpfMode::Off;
+  std::map<const smtp::ServerSession*, SpfOutcome> spf_;  // per open session
   std::map<std::string, QueueEntry> queue_;
   struct Destination {  // Postfix qmgr's per-destination queue, reduced to what we model
     int in_flight = 0;

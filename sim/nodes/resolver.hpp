@@ -5,10 +5,12 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "sim/nodes/world.hpp"
+#include "sim/proto/dns/message.hpp"
 
 namespace smtpsim::nodes {
 
@@ -29,6 +31,10 @@ class Resolver {
  public:
   virtual ~Resolver() = default;
   virtual void resolve_mx(const std::string& domain, std::function<void(MxAnswer)> done) = 0;
+  // One question of any type (an SPF check's TXT, A and MX lookups, RFC 7208 §4.6.4): the
+  // decoded response, or nullopt when none came. Always answers asynchronously.
+  virtual void lookup(const std::string& name, dns::RecordType type,
+                      std::function<void(std::optional<dns::Message>)> done) = 0;
 };
 
 }  // namespace smtpsim::nodes

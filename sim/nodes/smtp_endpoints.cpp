@@ -78,7 +78,7 @@ class SmtpService::Conn : public engine::ConnectionHandler {
         tracer_(svc.net_, id, svc.net_.name(svc.host_), svc.net_.name(client), svc.port_,
                 /*emit_lines=*/false, nullptr),
         idle_timer_(svc.net_.queue(), [this] {
-          if (done_) return;
+          if (done_ || gated_) return;
           session_.timeout();
           pump();
         }) {
@@ -101,12 +101,41 @@ class SmtpService::Conn : public engine::ConnectionHandler {
   smtp::ServerSession& session() { return session_; }
 
  private:
+  // drive(), except that MAIL FROM goes through the service's gate when there is one.
+  smtp::ServerEvent next() {
+    if (!svc_.mail_gate_) return smtp::drive(session_, svc_.policy_);
+    while (true) {
+      smtp::ServerEvent ev = session_.next_event();
+      if (std::holds_alternative<smtp::server_event::MailFrom>(ev)) {
+        gated_ = true;
+        auto resumed_now = std::make_shared<bool>(false);
+        auto in_call = std::make_shared<bool>(true);
+        svc_.mail_gate_(session_, std::get<smtp::server_event::MailFrom>(ev),
+                        [this, alive = alive_, ev, resumed_now, in_call] {
+                          if (!*alive || !gated_) return;
+                          if (*in_call) {  // answered inside the gate: go on in this loop
+                            *resumed_now = true;
+                            return;
+                          }
+                          gated_ = false;
+                          smtp::decide(session_, svc_.policy_, ev);
+                          pump();
+                        });
+        *in_call = false;
+        if (!*resumed_now) return smtp::server_event::NeedData{};  // paused (gated_)
+        gated_ = false;
+      }
+      if (!smtp::decide(session_, svc_.policy_, ev)) return ev;
+    }
+  }
+
   void pump() {
-    while (!done_ && !handshaking_) {
-      auto ev = smtp::drive(session_, svc_.policy_);
+    while (!done_ && !handshaking_ && !gated_) {
+      auto ev = next();
       if (auto out = session_.take_output(); !out.empty()) {
         svc_.net_.send(id_, Side::Server, std::move(out));
       }
+      if (gated_) return;  // waiting for the owner: no idle timeout meanwhile
       if (std::holds_alternative<smtp::server_event::Closed>(ev)) {
         done_ = true;
         svc_.net_.close(id_, Side::Server);
@@ -145,6 +174,7 @@ class SmtpService::Conn : public engine::ConnectionHandler {
   SessionTracer tracer_;
   bool done_ = false;
   bool handshaking_ = false;
+  bool gated_ = false;        // MAIL FROM waits for the service's gate
   engine::Timer idle_timer_;  // one pending wake-up, not one event per exchange
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
@@ -173,6 +203,9 @@ engine::ConnectionHandler* SmtpService::accept(engine::ConnId id, engine::HostId
 }
 
 void SmtpService::forget(engine::ConnId id) {
+  if (auto it = conns_.find(id); it != conns_.end() && session_end_) {
+    session_end_(it->second->session());
+  }
   // Not now: we are inside one of the connection's own callbacks.
   net_.queue().schedule_in(0, [this, id] { conns_.erase(id); });
 }

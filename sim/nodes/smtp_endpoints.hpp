@@ -57,6 +57,19 @@ class SmtpService : public engine::Listener {
   engine::ConnectionHandler* accept(engine::ConnId id, engine::HostId from) override;
   std::size_t open_sessions() const { return conns_.size(); }
 
+  // For an owner that must wait before it can answer MAIL FROM (the DNS lookups of an SPF
+  // check, RFC 7208 §2.4): called instead of answering at once. The session is paused — later
+  // commands wait in its input buffer, as in a real server's socket — until `resume` is
+  // called (at once or later); then the policy's mail_from() decides as usual.
+  using MailGate =
+      std::function<void(const smtp::ServerSession&, const smtp::server_event::MailFrom&,
+                         std::function<void()> resume)>;
+  void set_mail_gate(MailGate gate) { mail_gate_ = std::move(gate); }
+  // Told when a session is over, so an owner can forget what it kept about it.
+  void set_session_end(std::function<void(const smtp::ServerSession&)> f) {
+    session_end_ = std::move(f);
+  }
+
  private:
   class Conn;
   void forget(engine::ConnId id);
@@ -65,6 +78,8 @@ class SmtpService : public engine::Listener {
   std::uint16_t port_;
   smtp::ServerPolicy& policy_;
   ConfigFor config_for_;
+  MailGate mail_gate_;
+  std::function<void(const smtp::ServerSession&)> session_end_;
   std::map<engine::ConnId, std::unique_ptr<Conn>> conns_;
   std::uint64_t nonce_ = 0;
 };

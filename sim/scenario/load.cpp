@@ -71,6 +71,31 @@ void queue_settings(const J& v, const std::string& ptr, QueueSettings& q) {
     throw Fail{child(ptr, "delay_warning"), "must be more than 0s (null turns it off)"};
 }
 
+// The owner of a TXT record: a domain name, optionally under underscored labels
+// ("_dmarc.example.com", RFC 7489 §6.1; "_spf.example.com"), the RFC 8552 convention for
+// names that hold data rather than hosts.
+std::string txt_owner(const J& v, const std::string& ptr) {
+  auto s = string(v, ptr);
+  if (s.size() > 1 && s.back() == '.') s.pop_back();
+  std::string_view rest = s;
+  while (!rest.empty() && rest.front() == '_') {
+    const auto dot = rest.find('.');
+    const std::string_view label = rest.substr(1, dot == rest.npos ? rest.npos : dot - 1);
+    const bool ok =
+        !label.empty() && label.size() < 63 && std::all_of(label.begin(), label.end(), [](char c) {
+          return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '-' || c == '_';
+        });
+    if (!ok || dot == rest.npos) break;
+    rest.remove_prefix(dot + 1);
+  }
+  if (!smtp::is_valid_domain(rest) || s.size() > 253)
+    throw Fail{ptr, fmt::format("\"{}\" is not a valid name for a TXT record (a domain name, "
+                                "optionally under labels starting with \"_\" like _dmarc)",
+                                s)};
+  return s;
+}
+
 // dns records: MX {name, type, preference, value}, A {name, type, value}, TXT {name, type,
 // value}, ttl optional. For removal (`removal`), value and preference may be left out (they
 // then match any) and ttl is not used.
@@ -85,12 +110,13 @@ DnsRecord dns_record(const J& v, const std::string& ptr, bool removal) {
   else
     check_keys(v, ptr, kKeys);
   DnsRecord r;
-  r.name = domain_name(need(v, ptr, "name"), child(ptr, "name"), "domain name");
   const auto tp = child(ptr, "type");
   r.type = string(need(v, ptr, "type"), tp);
   static constexpr std::array<std::string_view, 3> kTypes = {"MX", "A", "TXT"};
   if (std::find(kTypes.begin(), kTypes.end(), r.type) == kTypes.end())
     throw Fail{tp, fmt::format("unknown record type \"{}\" (one of MX, A, TXT)", r.type)};
+  r.name = r.type == "TXT" ? txt_owner(need(v, ptr, "name"), child(ptr, "name"))
+                           : domain_name(need(v, ptr, "name"), child(ptr, "name"), "domain name");
   const J* pref = get(v, "preference");
   const J* value = get(v, "value");
   const auto vp = child(ptr, "value");
@@ -230,9 +256,9 @@ void Parser::top(const J& root, std::span<const std::string_view> extra_keys) {
 
 void Parser::host(const J& v, const std::string& ptr) {
   object(v, ptr);
-  static constexpr std::array<std::string_view, 12> kKeys = {
-      "name",       "address", "roles",    "domains", "users",         "mua",
-      "dns_server", "latency", "position", "queue",   "mailbox_quota", "webmail"};
+  static constexpr std::array<std::string_view, 13> kKeys = {
+      "name",    "address",  "roles", "domains",       "users",   "mua", "dns_server",
+      "latency", "position", "queue", "mailbox_quota", "webmail", "spf"};
   check_keys(v, ptr, kKeys);
   HostSpec h;
   for (const auto& [key, f] : v.items()) {
@@ -325,6 +351,10 @@ void Parser::host(const J& v, const std::string& ptr) {
     } else if (key == "mailbox_quota") {
       h.mailbox_quota =
           static_cast<std::size_t>(integer(f, p, 0, std::numeric_limits<std::int64_t>::max()));
+    } else if (key == "spf") {
+      h.spf = lower(nonempty(f, p));
+      if (h.spf != "off" && h.spf != "check" && h.spf != "enforce")
+        throw Fail{p, fmt::format("unknown SPF mode \"{}\" (one of off, check, enforce)", h.spf)};
     }
   }
   need(v, ptr, "name");
@@ -345,6 +375,8 @@ void Parser::host(const J& v, const std::string& ptr) {
     if (key == "queue" && !mta) throw Fail{p, "only a host with the MTA role has a queue"};
     if (key == "mailbox_quota" && !mda)
       throw Fail{p, "only a host with the MDA role has mailboxes"};
+    if (key == "spf" && !mta)
+      throw Fail{p, "only a host with the MTA role checks SPF (on port 25)"};
   }
   if (msa && !mta)
     throw Fail{child(ptr, "roles"),

@@ -112,6 +112,7 @@ J host(const HostSpec& h, const QueueSettings& top_queue) {
   if (h.position) o["position"] = J::array({h.position->first, h.position->second});
   if (h.queue) o["queue"] = queue_diff(*h.queue, top_queue);
   if (h.mailbox_quota != 0) o["mailbox_quota"] = h.mailbox_quota;
+  if (h.spf != defaults.spf) o["spf"] = h.spf;
   return o;
 }
 

@@ -85,6 +85,9 @@ Simulation::Simulation(const Spec& spec, trace::Sink& sink, std::optional<std::u
           queue_config(h.queue.value_or(spec_.queue)), r.mda.get(), r.resolver.get());
       // An MTA with domains but no MDA is a backup MX for them: it accepts and relays on.
       if (!r.mda) r.mta->set_relay_domains({h.domains.begin(), h.domains.end()});
+      r.mta->set_spf(h.spf == "enforce" ? nodes::SpfMode::Enforce
+                     : h.spf == "check" ? nodes::SpfMode::Check
+                                        : nodes::SpfMode::Off);
       r.mta->listen_smtp(25);
     }
     if (has_role(h, "MSA")) {

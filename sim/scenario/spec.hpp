@@ -73,6 +73,7 @@ struct HostSpec {
   std::optional<std::pair<double, double>> position;  // canvas position
   std::optional<QueueSettings> queue;                 // per-MTA override
   std::size_t mailbox_quota = 0;                      // bytes, 0 = unlimited
+  std::string spf = "off";  // MTA: SPF on port 25: "off", "check" or "enforce" (RFC 7208)
 
   bool operator==(const HostSpec&) const = default;  // save/load round trip, GUI undo
 };

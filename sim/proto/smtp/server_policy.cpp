@@ -9,28 +9,33 @@ namespace smtpsim::smtp {
 
 namespace se = server_event;
 
+bool decide(ServerSession& s, ServerPolicy& p, const ServerEvent& ev) {
+  Decision d;
+  if (const auto* m = std::get_if<se::MailFrom>(&ev)) {
+    d = p.mail_from(s, *m);
+  } else if (const auto* r = std::get_if<se::RcptTo>(&ev)) {
+    d = p.rcpt_to(s, *r);
+  } else if (const auto* a = std::get_if<se::Auth>(&ev)) {
+    d = p.auth(s, *a);
+  } else if (const auto* v = std::get_if<se::Vrfy>(&ev)) {
+    d = p.vrfy(s, *v);
+  } else if (std::holds_alternative<se::Message>(ev)) {
+    d = p.message(s, s.transaction());
+  } else {
+    return false;  // NeedData, StartTls, Closed
+  }
+  if (d.accept) {
+    s.accept(std::move(d.reply));
+  } else {
+    s.reject(std::move(d.reply));
+  }
+  return true;
+}
+
 ServerEvent drive(ServerSession& s, ServerPolicy& p) {
   while (true) {
     ServerEvent ev = s.next_event();
-    Decision d;
-    if (auto* m = std::get_if<se::MailFrom>(&ev)) {
-      d = p.mail_from(s, *m);
-    } else if (auto* r = std::get_if<se::RcptTo>(&ev)) {
-      d = p.rcpt_to(s, *r);
-    } else if (auto* a = std::get_if<se::Auth>(&ev)) {
-      d = p.auth(s, *a);
-    } else if (auto* v = std::get_if<se::Vrfy>(&ev)) {
-      d = p.vrfy(s, *v);
-    } else if (std::holds_alternative<se::Message>(ev)) {
-      d = p.message(s, s.transaction());
-    } else {
-      return ev;  // NeedData, StartTls, Closed
-    }
-    if (d.accept) {
-      s.accept(std::move(d.reply));
-    } else {
-      s.reject(std::move(d.reply));
-    }
+    if (!decide(s, p, ev)) return ev;
   }
 }
 

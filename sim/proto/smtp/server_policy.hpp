@@ -37,6 +37,10 @@ class ServerPolicy {
 
 // Answers decisions until the next NeedData, StartTls or Closed event, which it returns.
 ServerEvent drive(ServerSession& session, ServerPolicy& policy);
+// Answers one event with the policy when it is a decision (true); false for NeedData,
+// StartTls and Closed. For owners that must sometimes wait before deciding (drive() is this
+// in a loop).
+bool decide(ServerSession& session, ServerPolicy& policy, const ServerEvent& ev);
 
 // Local domains, optional known mailboxes, users with passwords; relay for authenticated
 // clients only (REFERENCE.md: relay denied -> 554 5.7.1). Accepted messages go to `deliver`.
