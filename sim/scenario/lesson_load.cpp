@@ -286,10 +286,9 @@ ConsoleStep LessonParser::console(const J& v, const std::string& ptr) const {
   const auto& h = *std::find_if(spec.hosts.begin(), spec.hosts.end(),
                                 [&](const HostSpec& x) { return x.name == c.host; });
   if (std::find(h.roles.begin(), h.roles.end(), "MTA") == h.roles.end())
-    throw Fail{hp, fmt::format(
-                       "host " {} " has no MTA role: nothing listens on port 25 there "
-                                  "(roles: {})",
-                       c.host, join_strings(h.roles))};
+    throw Fail{hp, fmt::format("host \"{}\" has no MTA role: nothing listens on port 25 there "
+                               "(roles: {})",
+                               c.host, join_strings(h.roles))};
   const auto gp = child(ptr, "goal");
   c.goal_recipient = mailbox(need(v, ptr, "goal",
                                   "the recipient the learner must get a message "
