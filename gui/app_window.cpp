@@ -41,7 +41,19 @@
 namespace smtpsim::gui {
 
 void draw_frame(View& view, Panels& p) {
-  if (p.lesson) p.lesson->before_frame(view, &p.progress);
+  if (p.lesson) {
+    p.lesson->before_frame(view, &p.progress);
+    // Lesson 13: a step with a console opens it on the step's host and goal when shown.
+    const LessonPlayer& lp = p.lesson->player();
+    const std::size_t k = lp.shown(view.cursor());
+    if (k != p.console_step && k < lp.count() && lp.lesson().steps[k].console) {
+      const scenario::ConsoleStep& c = *lp.lesson().steps[k].console;
+      if (const auto problem = p.console.open_on(view.spec(), c.host, c.goal_recipient);
+          !problem.empty())
+        p.lesson->set_status(problem);
+    }
+    p.console_step = k;
+  }
   p.canvas.spotlight = p.lesson ? &p.lesson->spotlight() : nullptr;
   p.transcript.marked = p.lesson ? p.lesson->spotlight().event : std::nullopt;
   const ImGuiViewport* vp = ImGui::GetMainViewport();

@@ -64,6 +64,8 @@ struct Panels {
   std::uint64_t generation = 0;  // View::generation() the panels were filled from
   // F3: the SMTP console (lesson 13), drawn only when open.
   ConsolePanel console;
+  // The lesson step a console was last opened for (a step with "console" opens it once).
+  std::size_t console_step = static_cast<std::size_t>(-1);
   Inspector inspector;
   std::unique_ptr<LessonPanel> lesson;  // a lesson is open
   LessonBrowser browser;

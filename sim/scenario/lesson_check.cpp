@@ -9,6 +9,7 @@
 #include <charconv>
 
 #include "sim/engine/sim_time.hpp"
+#include "sim/scenario/console_session.hpp"
 #include "sim/scenario/lesson.hpp"
 
 namespace smtpsim::scenario {
@@ -159,6 +160,11 @@ std::vector<std::string> check_lesson(const Lesson& lesson, std::span<const trac
         }
       }
     }
+    // A console step promises the class a session the server accepts: replay its solution
+    // on the genuine server machine (check_console_step). It does not depend on the trace.
+    if (s.console)
+      for (auto& p : check_console_step(lesson.scenario, *s.console, file + ": " + s.pointer))
+        failures.push_back(std::move(p));
     if (s.question && s.question->verify) {
       const Question& q = *s.question;
       const std::string where = fmt::format("{}: {}/question", file, s.pointer);

@@ -57,6 +57,7 @@ struct LessonParser {
   Question question(const J& v, const std::string& ptr) const;
   MythCard myth(const J& v, const std::string& ptr) const;
   Checkpoint checkpoint(const J& v, const std::string& ptr) const;
+  ConsoleStep console(const J& v, const std::string& ptr) const;
 };
 
 EventPattern LessonParser::pattern(const J& v, const std::string& ptr) const {
@@ -271,10 +272,48 @@ Checkpoint LessonParser::checkpoint(const J& v, const std::string& ptr) const {
   return c;
 }
 
+// "console" (lesson 13): the learner types to the port-25 MTA of `host`; the goal is a message
+// accepted for `goal`, which that MTA must deliver itself (a console step is not a relay
+// exercise: other domains get 554 5.7.1, RFC 5321 §3.6.2). `solution` is replayed by the
+// lesson check (check_console_step), so only its shape is checked here.
+ConsoleStep LessonParser::console(const J& v, const std::string& ptr) const {
+  object(v, ptr);
+  static constexpr std::array<std::string_view, 3> kKeys = {"host", "goal", "solution"};
+  check_keys(v, ptr, kKeys);
+  ConsoleStep c;
+  const auto hp = child(ptr, "host");
+  host_name(need(v, ptr, "host", "the host whose port-25 MTA the learner types to"), hp, c.host);
+  const auto& h = *std::find_if(spec.hosts.begin(), spec.hosts.end(),
+                                [&](const HostSpec& x) { return x.name == c.host; });
+  if (std::find(h.roles.begin(), h.roles.end(), "MTA") == h.roles.end())
+    throw Fail{hp, fmt::format("host \"{}\" has no MTA role: nothing listens on port 25 there "
+                               "(roles: {})",
+                               c.host, join_strings(h.roles))};
+  const auto gp = child(ptr, "goal");
+  c.goal_recipient = mailbox(need(v, ptr, "goal",
+                                  "the recipient the learner must get a message "
+                                  "accepted for, e.g. \"bob@example.com\""),
+                             gp);
+  const auto domain = lower(c.goal_recipient.substr(c.goal_recipient.rfind('@') + 1));
+  if (std::none_of(h.domains.begin(), h.domains.end(),
+                   [&](const std::string& d) { return lower(d) == domain; }))
+    throw Fail{gp, fmt::format("{} does not deliver mail for \"{}\" (its domains: {}); it would "
+                               "refuse the recipient as relaying",
+                               c.host, domain,
+                               h.domains.empty() ? std::string("none") : join_strings(h.domains))};
+  const auto sp = child(ptr, "solution");
+  const auto& sol = need(v, ptr, "solution", "the lines a learner could type, in order");
+  array(sol, sp);
+  if (sol.empty()) throw Fail{sp, "expected at least one line"};
+  // Empty strings are allowed: the empty line between the headers and the body (RFC 5322 §2.1).
+  for (std::size_t i = 0; i < sol.size(); ++i) c.solution.push_back(string(sol[i], child(sp, i)));
+  return c;
+}
+
 Step LessonParser::step(const J& v, const std::string& ptr) const {
   object(v, ptr);
-  static constexpr std::array<std::string_view, 7> kKeys = {
-      "say", "wait_for", "pause", "highlight", "question", "myth", "check"};
+  static constexpr std::array<std::string_view, 8> kKeys = {
+      "say", "wait_for", "pause", "highlight", "question", "myth", "check", "console"};
   check_keys(v, ptr, kKeys);
   Step s;
   s.pointer = ptr;
@@ -295,6 +334,8 @@ Step LessonParser::step(const J& v, const std::string& ptr) const {
       array(f, fp);
       if (f.empty()) throw Fail{fp, "expected at least one checkpoint (or leave \"check\" out)"};
       for (std::size_t i = 0; i < f.size(); ++i) s.checks.push_back(checkpoint(f[i], child(fp, i)));
+    } else if (key == "console") {
+      s.console = console(f, fp);
     }
   }
   if (s.highlight.transcript_line && !s.wait_for)

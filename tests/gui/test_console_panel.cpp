@@ -8,8 +8,10 @@
 
 #include "gui/app_window.hpp"
 #include "gui/console_panel.hpp"
+#include "gui/lesson_panel.hpp"
 #include "gui/theme.hpp"
 #include "gui/view.hpp"
+#include "sim/scenario/lesson.hpp"
 #include "sim/scenario/load.hpp"
 
 namespace smtpsim::gui {
@@ -155,6 +157,35 @@ TEST_F(ConsoleGui, ResetAndToggleAndADrawnFrameWithTheWholeShell) {
   draw_frame(v, panels);
   ImGui::Render();
   EXPECT_TRUE(panels.console.session()->closed());
+}
+
+// Lesson 13: the step with "console" opens the console on its host and goal when shown, once:
+// a learner who closes it is not pestered on the next frame.
+TEST_F(ConsoleGui, ALessonStepWithAConsoleOpensIt) {
+  auto r =
+      scenario::load_lesson(std::string(SMTPSIM_SOURCE_DIR) + "/lessons/13-type-it-yourself.json");
+  if (auto* e = std::get_if<scenario::LoadError>(&r)) FAIL() << e->message;
+  const scenario::Lesson lesson = std::get<scenario::Lesson>(std::move(r));
+  ASSERT_TRUE(lesson.steps.back().console);
+  View v(lesson.scenario);
+  Panels panels;
+  panels.lesson = std::make_unique<LessonPanel>(lesson);
+  auto draw = [&] {
+    ImGui::NewFrame();
+    draw_frame(v, panels);
+    ImGui::Render();
+  };
+  panels.lesson->player().go_to(v, 0);
+  draw();
+  EXPECT_FALSE(panels.console.open);  // the first step has no console
+  panels.lesson->player().go_to(v, lesson.steps.size() - 1);
+  draw();
+  ASSERT_TRUE(panels.console.open);
+  EXPECT_EQ(panels.console.session()->host(), "mail.example.com");
+  EXPECT_EQ(panels.console.goal(), "bob@example.com");
+  panels.console.open = false;
+  draw();
+  EXPECT_FALSE(panels.console.open);
 }
 
 }  // namespace

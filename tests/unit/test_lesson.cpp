@@ -309,6 +309,63 @@ TEST(LessonLoad, FieldsAreRead) {
   EXPECT_EQ(l.scenario.file, "t.json");
 }
 
+// A console step (lesson 13): read from JSON, and its solution replayed by check_lesson on the
+// real server machine, so a lesson cannot promise a session the server would refuse.
+TEST(LessonConsole, StepIsReadAndItsSolutionReplayed) {
+  const std::string good = R"([
+    {"say": "your turn", "console": {"host": "mail.example.com", "goal": "bob@example.com",
+     "solution": ["EHLO laptop", "MAIL FROM:<alice@example.com>", "RCPT TO:<bob@example.com>",
+                  "DATA", "Subject: hi", "", "Hello Bob", ".", "QUIT"]}}
+  ])";
+  const Lesson l = parse(lesson_text(good));
+  ASSERT_EQ(l.steps.size(), 1u);
+  ASSERT_TRUE(l.steps[0].console);
+  EXPECT_EQ(l.steps[0].console->host, "mail.example.com");
+  EXPECT_EQ(l.steps[0].console->goal_recipient, "bob@example.com");
+  ASSERT_EQ(l.steps[0].console->solution.size(), 9u);
+  EXPECT_EQ(l.steps[0].console->solution[5], "");
+  EXPECT_EQ(scenario::check_lesson(l, run(l)), std::vector<std::string>{});
+
+  // Without the final dot the goal is never reached and QUIT becomes message text.
+  std::string bad = good;
+  bad.replace(bad.find("\".\", "), 5, "");
+  const Lesson lb = parse(lesson_text(bad));
+  const auto failures = scenario::check_lesson(lb, run(lb));
+  ASSERT_EQ(failures.size(), 2u);
+  EXPECT_EQ(failures[0].substr(0, 59),
+            "t.json: /steps/0: console: solution line 8 \"QUIT\" is a mist");
+  EXPECT_EQ(failures[1],
+            "t.json: /steps/0: console: the solution does not get a message accepted for "
+            "bob@example.com by mail.example.com (last reply: \"354 End data with "
+            "<CR><LF>.<CR><LF>\")");
+}
+
+TEST(LessonConsole, MalformedConsoleStepsAreNamedPrecisely) {
+  const auto error = [](const std::string& console) {
+    auto r = scenario::parse_lesson(lesson_text("[{\"say\": \"s\", \"console\": " + console + "}]"),
+                                    "t.json");
+    return std::holds_alternative<LoadError>(r) ? std::get<LoadError>(r).message : "loaded";
+  };
+  EXPECT_EQ(error(R"({"host": "mail.example.com", "goal": "bob@example.com"})"),
+            "t.json: /steps/0/console: missing required field \"solution\" (the lines a learner "
+            "could type, in order)");
+  EXPECT_EQ(error(R"({"host": "mail.example.com", "goal": "bob@example.com", "solution": []})"),
+            "t.json: /steps/0/console/solution: expected at least one line");
+  EXPECT_EQ(error(R"({"host": "mail.example.com", "goal": "bob@example.com", "solution": [1]})"),
+            "t.json: /steps/0/console/solution/0: expected a string, found 1");
+  EXPECT_EQ(
+      error(R"({"host": "mail.example.com", "goal": "bob", "solution": ["x"]})").substr(0, 31),
+      "t.json: /steps/0/console/goal: ");
+  EXPECT_EQ(error(R"({"host": "mail.exmple.com", "goal": "bob@example.com", "solution": ["x"]})"),
+            "t.json: /steps/0/console/host: no host \"mail.exmple.com\" in this lesson's scenario "
+            "(did you mean \"mail.example.com\"?)");
+  EXPECT_EQ(error(R"({"host": "alice-laptop", "goal": "bob@example.com", "solution": ["x"]})"),
+            "t.json: /steps/0/console/host: host \"alice-laptop\" has no MTA role: nothing listens "
+            "on port 25 there (roles: MUA)");
+  EXPECT_EQ(error(R"({"host": "mail.example.com", "goal": "bob@example.com", "solutoin": ["x"]})"),
+            "t.json: /steps/0/console/solutoin: unknown field (did you mean \"solution\"?)");
+}
+
 // The authoring guide's lesson example loads and holds, so the guide cannot drift.
 TEST(LessonLoad, ReadmeExampleLoadsAndHolds) {
   const std::string md = read_file(fs::path(SMTPSIM_SOURCE_DIR) / "lessons" / "README.md");
