@@ -22,7 +22,7 @@ namespace {
 using namespace fields;
 
 constexpr std::array<std::string_view, 2> kLessonTopKeys = {"lesson", "steps"};
-constexpr std::array<std::string_view, 5> kProtos = {"SMTP", "DNS", "POP3", "IMAP", "HTTP"};
+constexpr std::array<std::string_view, 6> kProtos = {"SMTP", "DNS", "POP3", "IMAP", "HTTP", "SPF"};
 constexpr std::array<std::string_view, 7> kFields = {"code",    "host", "peer", "text",
                                                      "address", "port", "proto"};
 

@@ -29,7 +29,10 @@ std::string read_lessons(const json& j, std::map<std::string, LessonProgress>& o
     return fmt::format("\"version\" is not {}", kVersion);
   const auto ls = j.find("lessons");
   if (ls == j.end() || !ls->is_object()) return "\"lessons\" is not an object";
-  for (const auto& [id, p] : ls->items()) {
+  for (const auto& item : ls->items()) {
+    // Plain references, not structured bindings: lambdas below capture them (clang 14).
+    const std::string& id = item.key();
+    const json& p = item.value();
     if (!p.is_object()) return fmt::format("/lessons/{} is not an object", id);
     LessonProgress lp;
     const auto field = [&](const char* key, auto& dst, bool ok_type) -> std::string {
