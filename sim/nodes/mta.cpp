@@ -523,8 +523,8 @@ void Mta::finish_round(QueueEntry& e) {
     for (auto i : pending) {
       QueuedRecipient& r = e.rcpts[i];
       r.state = State::Bounced;
-      const std::string why = fmt::format("delivery time expired; last error: {}", r.last_error);
-      r.last_error = why;
+      // The DSN's Diagnostic-Code stays the last error (it carries its own type, RFC 3464
+      // §2.3.6); Status 4.4.7 says that time ran out.
       r.status = "4.4.7";
       trace(EventKind::Bounced, e, r.address,
             fmt::format("bounced <{}>: gave up after {} in the queue", r.address,
@@ -583,7 +583,9 @@ void Mta::send_dsn(QueueEntry& e, const std::vector<std::size_t>& which, bool de
     d.final_recipient = r.address;
     d.action = delayed ? mail::DsnAction::Delayed : mail::DsnAction::Failed;
     d.status = r.status.empty() ? (delayed ? "4.0.0" : "5.0.0") : r.status;
-    if (!delayed && d.status[0] == '4') d.status[0] = '5';  // expired: now permanent
+    // An expired message keeps its transient status (4.4.7, or the last 4.x.x) with
+    // Action: failed: RFC 3463 §3.5 calls X.4.7 "useful only as a persistent transient
+    // error", and Postfix reports expiry the same way.
     if (!r.remote_mta.empty()) d.remote_mta = r.remote_mta;
     if (!r.last_error.empty()) d.diagnostic_code = r.last_error;
     d.last_attempt = world_.unix_now();

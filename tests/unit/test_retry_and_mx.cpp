@@ -2,8 +2,8 @@
 //   Retry*  the retry schedule is the configured backoff (each Deferred's next_retry is
 //           now + clamp(age, minimal_backoff, maximal_backoff) and the next round starts
 //           then), the lifetime bounce comes with the first round past
-//           maximal_queue_lifetime (4.4.7, reported as 5.4.7), a delay warning DSN when
-//           configured, and a DNS server that is down defers (4.4.3) until it is back.
+//           maximal_queue_lifetime (4.4.7 with Action: failed, RFC 3463 §3.5), a delay warning DSN
+//           when configured, and a DNS server that is down defers (4.4.3) until it is back.
 //   Mx*     MX order (lowest preference first, whatever the order in the zone; the next MX
 //           in the same round after a refused connection), equal preferences shuffled
 //           by the run's seed, null MX (5.1.10 at once), implicit MX (the domain's A
@@ -149,7 +149,8 @@ TEST(Retry, ScheduleFollowsTheBackoffUntilTheLifetimeBounce) {
   EXPECT_LT(previous_round - s.arrival, 4 * kHour);
 
   // Both DSNs reached alice: "delayed" with a 4.x.x status and a retry limit, then "failed"
-  // with 5.4.7 and the last error as the diagnostic.
+  // with 4.4.7 (RFC 3463: X.4.7 is a persistent transient error) and the last error as the
+  // diagnostic.
   const auto dsns = dsns_for_alice(sim);
   ASSERT_EQ(dsns.size(), 2u) << transcript(rec);
   const auto& delayed = dsns[0].recipients.at(0);
@@ -160,7 +161,7 @@ TEST(Retry, ScheduleFollowsTheBackoffUntilTheLifetimeBounce) {
   const auto& failed = dsns[1].recipients.at(0);
   EXPECT_EQ(failed.action, mail::DsnAction::Failed);
   EXPECT_EQ(failed.final_recipient, "carol@example.net");
-  EXPECT_EQ(failed.status, "5.4.7");
+  EXPECT_EQ(failed.status, "4.4.7");
   ASSERT_TRUE(failed.diagnostic_code.has_value());
   EXPECT_NE(failed.diagnostic_code->find("connection refused"), std::string::npos)
       << *failed.diagnostic_code;
@@ -194,7 +195,7 @@ TEST(Retry, CustomBackoffBoundsAndLifetime) {
   EXPECT_TRUE(of_kind(rec, EventKind::DelayWarned).empty());  // off by default
   const auto dsns = dsns_for_alice(sim);
   ASSERT_EQ(dsns.size(), 1u);
-  EXPECT_EQ(dsns[0].recipients.at(0).status, "5.4.7");
+  EXPECT_EQ(dsns[0].recipients.at(0).status, "4.4.7");
 }
 
 TEST(Retry, DnsServerDownDefersThenDeliversWhenItIsBack) {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <utility>
 
 #include "sim/proto/mail/headers.hpp"
@@ -302,7 +303,9 @@ std::string build_dsn(const DsnInput& in) {
     const std::string status = ascii_line(r.status, 32);
     if (i > 0) text += "\r\n";
     text += wrap(fmt::format("<{}>: {}", ascii_line(r.final_recipient), action_name(r.action)));
-    const std::string_view klass = status.starts_with('5')   ? "permanent failure"
+    const std::string_view klass = status.starts_with('5') ? "permanent failure"
+                                   : status.starts_with('4') && r.action == DsnAction::Failed
+                                       ? "temporary problem, given up"
                                    : status.starts_with('4') ? "temporary problem"
                                                              : "success";
     text += wrap(fmt::format("Status {} ({}): {}.", status, klass, status_meaning(status)), "    ",
@@ -358,8 +361,21 @@ std::string build_dsn(const DsnInput& in) {
     status_part += fold_field("Status", ascii_line(r.status, 32));
     if (r.remote_mta) status_part += fold_field("Remote-MTA", "dns; " + ascii_line(*r.remote_mta));
     if (r.diagnostic_code) {
+      // diagnostic-type ";" text (RFC 3464 §2.3.6): keep a type the caller gave ("smtp;",
+      // "X-Postfix;"), else an SMTP reply is "smtp;" and anything else our own type.
       std::string diag = ascii_line(*r.diagnostic_code);
-      if (diag.find(';') == std::string::npos) diag = "smtp; " + diag;
+      const auto semi = diag.find(';');
+      const bool typed =
+          semi != std::string::npos && semi > 0 &&
+          std::all_of(diag.begin(), diag.begin() + static_cast<std::ptrdiff_t>(semi), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
+          });
+      if (!typed) {
+        const bool reply = diag.size() >= 3 && std::isdigit(static_cast<unsigned char>(diag[0])) &&
+                           std::isdigit(static_cast<unsigned char>(diag[1])) &&
+                           std::isdigit(static_cast<unsigned char>(diag[2]));
+        diag = (reply ? "smtp; " : "x-smtpsim; ") + diag;
+      }
       status_part += fold_field("Diagnostic-Code", diag);
     }
     if (r.last_attempt)
