@@ -138,10 +138,11 @@ void ConsolePanel::draw_log() {
 void ConsolePanel::draw() {
   if (!open || !session_) return;
   const ImGuiViewport* vp = ImGui::GetMainViewport();
+  // Bottom right, below a lesson's narration (top left), which stays readable beside it.
   ImGui::SetNextWindowPos(
-      ImVec2(vp->WorkPos.x + vp->WorkSize.x * 0.5f, vp->WorkPos.y + vp->WorkSize.y * 0.5f),
-      ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
-  ImGui::SetNextWindowSize(ImVec2(vp->WorkSize.x * 0.72f, vp->WorkSize.y * 0.86f),
+      ImVec2(vp->WorkPos.x + vp->WorkSize.x * 0.99f, vp->WorkPos.y + vp->WorkSize.y * 0.97f),
+      ImGuiCond_Appearing, ImVec2(1.f, 1.f));
+  ImGui::SetNextWindowSize(ImVec2(vp->WorkSize.x * 0.64f, vp->WorkSize.y * 0.66f),
                            ImGuiCond_Appearing);
   ImGui::SetNextWindowBgAlpha(0.97f);
   const std::string title = "SMTP console: telnet " + session_->host() + " 25 (F3 closes)";
