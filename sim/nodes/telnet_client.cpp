@@ -60,6 +60,7 @@ void TelnetClient::on_closed(engine::ConnId) {
 }
 
 void TelnetClient::reply_complete(int code) {
+  after_334_ = code == 334;
   if (next_ >= lines_.size()) {
     // Everything is typed; after QUIT the server closes, otherwise we hang up.
     if (code != 221) finish();
@@ -78,7 +79,23 @@ void TelnetClient::type_next(bool data_block) {
     out += lines_[next_] + "\r\n";
   } while (data_block && lines_[next_++] != "." && next_ < lines_.size());
   if (!data_block) ++next_;
-  tracer_->on_line_out(std::string_view(out).substr(0, out.size() - 2), false);
+  // Credentials are redacted in every transcript (DESIGN.md), typed or not: an AUTH line's
+  // initial response (RFC 4954 §4) and any line that answers a 334 challenge. The bytes on
+  // the wire are what was typed.
+  std::string shown = out.substr(0, out.size() - 2);
+  bool sensitive = false;
+  if (!data_block) {
+    const bool auth = shown.size() > 5 && (shown[0] | 0x20) == 'a' && (shown[1] | 0x20) == 'u' &&
+                      (shown[2] | 0x20) == 't' && (shown[3] | 0x20) == 'h' && shown[4] == ' ';
+    if (after_334_) {
+      shown = "[redacted]";
+      sensitive = true;
+    } else if (const auto mech_end = shown.find(' ', 5); auth && mech_end != std::string::npos) {
+      shown = shown.substr(0, mech_end) + " [redacted]";
+      sensitive = true;
+    }
+  }
+  tracer_->on_line_out(shown, sensitive);
   net_.send(conn_, engine::Side::Client, std::move(out));
 }
 

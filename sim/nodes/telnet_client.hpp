@@ -4,7 +4,8 @@
 // back and a moment of typing has passed. After a 354 reply the lines up to and including
 // the lone "." are the message and go out in one piece, as a terminal paste would. Lines
 // are sent exactly as written plus CRLF, so a lesson can show what a server does with a
-// bare LF inside a line (SMTP smuggling, RFC 5321 §2.3.8 and §4.1.1.4).
+// bare LF inside a line (SMTP smuggling, RFC 5321 §2.3.8 and §4.1.1.4). Credentials typed
+// (AUTH's initial response, answers to 334) are redacted in the trace like any client's.
 //
 // No machine runs on this side on purpose: the person *is* the client, and the server's
 // genuine machine answers. Every line is traced from this end (as every client end is).
@@ -52,6 +53,7 @@ class TelnetClient final : public engine::ConnectionHandler {
   engine::ConnId conn_ = 0;
   std::unique_ptr<SessionTracer> tracer_;
   std::string pending_;  // received bytes not yet ending in CRLF
+  bool after_334_ = false;  // the last reply was a SASL challenge: the next line is secret
   bool finished_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -111,6 +111,27 @@ TEST(TelnetAction, BareLineFeedDoesNotEndTheMessage) {
   EXPECT_NE(r.text().find("hi\\x0a.\\x0aMAIL FROM"), std::string::npos) << r.text();
 }
 
+TEST(TelnetAction, TypedCredentialsAreRedactedInTheTrace) {
+  // PLAIN needs TLS (538) but its line has already gone out; CRAM-MD5 is offered in clear and
+  // its 334 challenge is answered with a typed line (RFC 2195).
+  TelnetRun r(world(
+      {"EHLO student", "AUTH PLAIN AGJvYgBib2I=", "AUTH CRAM-MD5", "Ym9iIGFiYw==", "QUIT"}, 587));
+  const std::string t = r.text();
+  EXPECT_EQ(t.find("AGJvYgBib2I="), std::string::npos) << t;
+  EXPECT_EQ(t.find("Ym9iIGFiYw=="), std::string::npos) << t;
+  EXPECT_NE(t.find("-> AUTH PLAIN [redacted]"), std::string::npos) << t;
+  EXPECT_NE(t.find("-> AUTH CRAM-MD5"), std::string::npos) << t;
+  EXPECT_NE(t.find("<-  334 "), std::string::npos) << t;
+  std::size_t redacted = 0;
+  for (const auto& e : r.rec.events())
+    if (e.kind == EventKind::Line && e.host == "student" &&
+        e.text.find("[redacted]") != std::string::npos) {
+      EXPECT_TRUE(e.sensitive) << e.text;
+      ++redacted;
+    }
+  EXPECT_EQ(redacted, 2u) << t;  // the PLAIN response and the answer to the 334
+}
+
 TEST(TelnetAction, ServerDownMeansNoLines) {
   J j = world({"HELO student", "QUIT"});
   j["script"].insert(j["script"].begin(),
