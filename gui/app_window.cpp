@@ -46,6 +46,9 @@ void draw_frame(View& view, Panels& p) {
     // Lesson 13: a step with a console opens it on the step's host and goal when shown.
     const LessonPlayer& lp = p.lesson->player();
     const std::size_t k = lp.shown(view.cursor());
+    // A step that names a host to inspect opens the inspector on it when shown.
+    if (k != p.console_step && k < lp.count() && !lp.lesson().steps[k].highlight.inspect.empty())
+      p.inspector.select(Selection::host(lp.lesson().steps[k].highlight.inspect));
     if (k != p.console_step && k < lp.count() && lp.lesson().steps[k].console) {
       const scenario::ConsoleStep& c = *lp.lesson().steps[k].console;
       if (const auto problem = p.console.open_on(view.spec(), c.host, c.goal_recipient);

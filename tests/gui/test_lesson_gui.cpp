@@ -410,6 +410,23 @@ TEST_F(LessonImGui, EveryStepDrawsAndTheCanvasAndTranscriptGetTheSpotlight) {
   }
 }
 
+TEST_F(LessonImGui, AStepThatNamesAHostToInspectOpensTheInspectorOnIt) {
+  for (const scenario::Lesson& l : shipped_lessons()) {
+    for (std::size_t k = 0; k < l.steps.size(); ++k) {
+      const std::string& host = l.steps[k].highlight.inspect;
+      if (host.empty()) continue;
+      SCOPED_TRACE(l.id + " step " + std::to_string(k + 1));
+      auto vp = make_view(l);
+      View& v = *vp;
+      Panels panels;
+      panels.lesson = std::make_unique<LessonPanel>(l);
+      panels.lesson->player().go_to(v, k);
+      frame(v, panels);
+      EXPECT_EQ(panels.inspector.selection().to_string(), "host:" + host);
+    }
+  }
+}
+
 TEST_F(LessonImGui, EveryStepOfEveryShippedLessonDraws) {
   for (const scenario::Lesson& l : shipped_lessons()) {
     SCOPED_TRACE(l.id);
