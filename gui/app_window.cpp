@@ -59,6 +59,7 @@ void draw_frame(View& view, Panels& p) {
   }
   p.canvas.spotlight = p.lesson ? &p.lesson->spotlight() : nullptr;
   p.transcript.marked = p.lesson ? p.lesson->spotlight().event : std::nullopt;
+  p.transcript.hide_future = p.lesson && p.lesson->player().awaiting_answer();
   const ImGuiViewport* vp = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(vp->WorkPos);
   ImGui::SetNextWindowSize(vp->WorkSize);

@@ -126,7 +126,10 @@ void TranscriptPanel::draw(View& view) {
   }
   ImGui::SameLine();
   ImGui::Checkbox("connections", &labels_);
-  const std::vector<std::size_t> rows = visible(view);
+  std::vector<std::size_t> rows = visible(view);
+  if (hide_future)
+    std::erase_if(rows, [&](std::size_t i) { return rows_[i].event >= view.cursor(); });
+  listed_ = rows.size();
   ImGui::BeginChild("transcript-lines", ImVec2(0, 0), true, ImGuiWindowFlags_HorizontalScrollbar);
   // Keep the current line in view when the cursor moved.
   const bool follow = view.cursor() != last_cursor_;

@@ -46,6 +46,11 @@ class TranscriptPanel {
   }
   // The event of the line clicked in the last draw(), if any (the app selects its connection).
   std::optional<std::size_t> clicked_event() const { return clicked_; }
+  // Lines after the cursor are not listed (a lesson question is waiting: the dimmed future
+  // lines would give the answer away).
+  bool hide_future = false;
+  // How many lines the last draw() listed (after the filters).
+  std::size_t listed() const { return listed_; }
   // The line of this event is framed (a lesson step's waited-for event).
   std::optional<std::size_t> marked;
   // What the user gets by clicking row r: the cursor just after its event.
@@ -54,7 +59,8 @@ class TranscriptPanel {
  private:
   trace::TextWriter writer_;
   std::vector<TranscriptRow> rows_;
-  std::size_t rendered_ = 0;  // events fed to writer_
+  std::size_t rendered_ = 0;
+  std::size_t listed_ = 0;  // events fed to writer_
   std::string filter_;
   std::uint64_t conn_filter_ = 0;
   std::vector<std::pair<std::uint64_t, std::string>> connections_;  // id, "client→server:port"

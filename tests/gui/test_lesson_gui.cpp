@@ -457,6 +457,13 @@ TEST_F(LessonImGui, ClickingAChoiceAnswersTheQuestion) {
   frame(v, panels);
   frame(v, panels);
   ASSERT_EQ(panels.lesson->choice_rects().size(), 3u);
+  // While the question waits, the transcript lists only what has happened: the dimmed future
+  // lines would give the answer away.
+  EXPECT_TRUE(panels.transcript.hide_future);
+  std::size_t past = 0;
+  for (const auto& r : panels.transcript.rows()) past += r.event < v.cursor();
+  EXPECT_EQ(panels.transcript.listed(), past);
+  EXPECT_LT(panels.transcript.listed(), panels.transcript.rows().size());
   const auto [a, b] = panels.lesson->choice_rects()[1];  // "354"
   ImGuiIO& io = ImGui::GetIO();
   io.MousePos = ImVec2((a.x + b.x) / 2, (a.y + b.y) / 2);
@@ -471,6 +478,10 @@ TEST_F(LessonImGui, ClickingAChoiceAnswersTheQuestion) {
   EXPECT_EQ(s.given, "354");
   // The simulation stayed where the question was asked.
   EXPECT_EQ(v.cursor(), panels.lesson->player().place(3).at);
+  // Answered: the lines to come are listed again (dimmed).
+  frame(v, panels);
+  EXPECT_FALSE(panels.transcript.hide_future);
+  EXPECT_EQ(panels.transcript.listed(), panels.transcript.rows().size());
 }
 
 // --- progress file ---------------------------------------------------------------------------
