@@ -126,7 +126,11 @@ struct Run {
     if (owner & 0x08) finish();
   }
 
-  bool can_issue() const { return !closed && !failed && !finishing; }
+  // request() throws once the machine is closed, and it closes itself on "Connection: close"
+  // or EOF before the owner has taken the response: a careful owner asks state() first.
+  bool can_issue() const {
+    return !closed && !failed && !finishing && client.state() != http::ClientState::Closed;
+  }
 
   void queue(http::Request r) {
     const Issued is{0, r.method, r.target, r.body};
@@ -151,7 +155,7 @@ struct Run {
         .method = method, .target = target, .fields = {{"Cookie", "session=c0ffee"}}, .body = {}});
   }
   void finish() {
-    if (closed || finishing) return;
+    if (closed || finishing) return;  // finish() on a closed machine is harmless
     finishing = true;
     client.finish();
     take();

@@ -205,6 +205,29 @@ TEST(HttpServer, TimeoutMidRequestAnswers408AndIdleJustCloses) {
   EXPECT_EQ(idle.state(), http::ServerState::Closed);
 }
 
+// Found by fuzz_http_server: a form body went to the observer (the trace, the GUI) as raw
+// bytes, control bytes and length unchecked, while every other body is printable() and cut.
+TEST(HttpServer, FormBodiesReachTheObserverPrintableAndBounded) {
+  http::ServerSession s;
+  Recorder rec;
+  s.set_observer(&rec);
+  const std::string body =
+      "user=al\x1b[2Jice&password=x\x01y&note=" + std::string(6000, 'z') + "\x7f";
+  s.receive(
+      "POST /login HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body);
+  auto ev = s.next_event();
+  ASSERT_TRUE(std::holds_alternative<http::server_event::RequestReceived>(ev));
+  EXPECT_EQ(std::get<http::server_event::RequestReceived>(ev).request.body, body);  // untouched
+  const std::string& shown = rec.in.back();
+  EXPECT_TRUE(rec.in_sensitive.back());
+  EXPECT_EQ(shown.substr(0, 41), "user=al?[2Jice&password=[redacted]&note=z");
+  EXPECT_LE(shown.size(), 4003u);
+  EXPECT_EQ(shown.substr(shown.size() - 3), "...");
+  for (char c : shown) EXPECT_TRUE(static_cast<unsigned char>(c) >= 32 && c != 127) << int(c);
+}
+
 TEST(HttpServer, HeadGetsNoBodyAndPasswordsAreRedactedForTheObserver) {
   http::ServerSession s;
   Recorder rec;

@@ -184,8 +184,10 @@ ServerEvent ServerSession::next_event() {
           bool redacted = false;
           const auto ct = req_.field("Content-Type").value_or("");
           const bool form = smtp::istarts_with(ct, "application/x-www-form-urlencoded");
+          // Redact first (the cut must not split a value), then make it printable and bounded
+          // like any other body: the client chose these bytes.
           const std::string shown =
-              form ? redact_form(req_.body, redacted) : printable(req_.body, 4000);
+              printable(form ? redact_form(req_.body, redacted) : req_.body, 4000);
           observer_->on_line_in(shown, redacted);
         }
         pending_ = true;
