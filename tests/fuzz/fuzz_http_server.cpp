@@ -16,8 +16,9 @@
 // body, none for HEAD); a response the machine writes on its own is a 4xx/5xx with
 // Connection: close, after which it is Closed, writes nothing more and reports nothing but
 // Closed; output is bounded by the responses asked for; the form's password never reaches
-// the observer; after EOF the session closes once answered; and, without driver actions or
-// deferred answers, the same bytes fed as one segment give byte-identical output.
+// the observer, which sees no control bytes and bounded lines; after EOF the session closes
+// once every request is answered; and, without driver actions (answers deferred to the end
+// included), the same bytes fed as one segment give byte-identical output.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -277,6 +278,10 @@ struct Run {
     respond(pending);
     pump();
   }
+  // After EOF the owner answers everything still waiting (pipelined requests included).
+  void answer_all() {
+    while (deferred) deferred_answer();
+  }
 
   void run(const std::vector<Step>& steps) {
     for (const auto& st : steps) {
@@ -292,7 +297,7 @@ struct Run {
           used_controls = true;
           server.receive_eof();
           pump();
-          deferred_answer();
+          answer_all();
           FUZZ_CHECK(closed, "EOF did not close the session once answered");
           break;
         case Action::Timeout: {
@@ -309,6 +314,7 @@ struct Run {
           break;
         }
         case Action::Respond:
+          used_controls = true;
           deferred_answer();
           break;
       }
@@ -316,7 +322,7 @@ struct Run {
     }
     server.receive_eof();
     pump();
-    deferred_answer();
+    answer_all();
     FUZZ_CHECK(closed, "session still open after EOF was drained");
     FUZZ_CHECK(output.size() <= (answers + 1) * (kOwnerBody + kResponseOverhead),
                "output not bounded by the responses asked for");
