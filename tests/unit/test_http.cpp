@@ -148,6 +148,8 @@ TEST(HttpServer, BadInputIsAnsweredAndTheConnectionCloses) {
       {"bare LF", "GET / HTTP/1.1\nHost: h\n\n", 400},
       {"bare LF in fields", "GET / HTTP/1.1\r\nHost: h\n\r\n", 400},
       {"no Host", "GET / HTTP/1.1\r\n\r\n", 400},
+      // RFC 9110 §2.5: a later 1.x minor version is read as HTTP/1.1, Host rule included.
+      {"HTTP/1.2 without Host", "GET / HTTP/1.2\r\n\r\n", 400},
       {"two Hosts", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
       {"space before colon", "GET / HTTP/1.1\r\nHost : h\r\n\r\n", 400},
       {"obs-fold", "GET / HTTP/1.1\r\nHost: h\r\nX-A: 1\r\n 2\r\n\r\n", 400},
@@ -203,6 +205,20 @@ TEST(HttpServer, TimeoutMidRequestAnswers408AndIdleJustCloses) {
   idle.timeout();
   EXPECT_TRUE(idle.take_output().empty());
   EXPECT_EQ(idle.state(), http::ServerState::Closed);
+  // Half a request line is a request that has begun (RFC 9110 §15.5.9), though the machine
+  // is still in IDLE; leading empty lines are not (RFC 9112 §2.2).
+  http::ServerSession partial;
+  partial.receive("\r\n\r\nGET /inb");
+  EXPECT_TRUE(std::holds_alternative<http::server_event::NeedData>(partial.next_event()));
+  EXPECT_EQ(partial.state(), http::ServerState::Idle);
+  partial.timeout();
+  EXPECT_EQ(partial.take_output().substr(0, 21), "HTTP/1.1 408 Request ");
+  EXPECT_EQ(partial.state(), http::ServerState::Closed);
+  http::ServerSession blank;
+  blank.receive("\r\n\r\n");
+  EXPECT_TRUE(std::holds_alternative<http::server_event::NeedData>(blank.next_event()));
+  blank.timeout();
+  EXPECT_TRUE(blank.take_output().empty());
 }
 
 // Found by fuzz_http_server: a form body went to the observer (the trace, the GUI) as raw
