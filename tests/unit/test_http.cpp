@@ -148,6 +148,8 @@ TEST(HttpServer, BadInputIsAnsweredAndTheConnectionCloses) {
       {"bare LF", "GET / HTTP/1.1\nHost: h\n\n", 400},
       {"bare LF in fields", "GET / HTTP/1.1\r\nHost: h\n\r\n", 400},
       {"no Host", "GET / HTTP/1.1\r\n\r\n", 400},
+      // RFC 9110 §2.5: a later 1.x minor version is read as HTTP/1.1, Host rule included.
+      {"HTTP/1.2 without Host", "GET / HTTP/1.2\r\n\r\n", 400},
       {"two Hosts", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
       {"space before colon", "GET / HTTP/1.1\r\nHost : h\r\n\r\n", 400},
       {"obs-fold", "GET / HTTP/1.1\r\nHost: h\r\nX-A: 1\r\n 2\r\n\r\n", 400},
@@ -203,6 +205,43 @@ TEST(HttpServer, TimeoutMidRequestAnswers408AndIdleJustCloses) {
   idle.timeout();
   EXPECT_TRUE(idle.take_output().empty());
   EXPECT_EQ(idle.state(), http::ServerState::Closed);
+  // Half a request line is a request that has begun (RFC 9110 §15.5.9), though the machine
+  // is still in IDLE; leading empty lines are not (RFC 9112 §2.2).
+  http::ServerSession partial;
+  partial.receive("\r\n\r\nGET /inb");
+  EXPECT_TRUE(std::holds_alternative<http::server_event::NeedData>(partial.next_event()));
+  EXPECT_EQ(partial.state(), http::ServerState::Idle);
+  partial.timeout();
+  EXPECT_EQ(partial.take_output().substr(0, 21), "HTTP/1.1 408 Request ");
+  EXPECT_EQ(partial.state(), http::ServerState::Closed);
+  http::ServerSession blank;
+  blank.receive("\r\n\r\n");
+  EXPECT_TRUE(std::holds_alternative<http::server_event::NeedData>(blank.next_event()));
+  blank.timeout();
+  EXPECT_TRUE(blank.take_output().empty());
+}
+
+// Found by fuzz_http_server: a form body went to the observer (the trace, the GUI) as raw
+// bytes, control bytes and length unchecked, while every other body is printable() and cut.
+TEST(HttpServer, FormBodiesReachTheObserverPrintableAndBounded) {
+  http::ServerSession s;
+  Recorder rec;
+  s.set_observer(&rec);
+  const std::string body =
+      "user=al\x1b[2Jice&password=x\x01y&note=" + std::string(6000, 'z') + "\x7f";
+  s.receive(
+      "POST /login HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body);
+  auto ev = s.next_event();
+  ASSERT_TRUE(std::holds_alternative<http::server_event::RequestReceived>(ev));
+  EXPECT_EQ(std::get<http::server_event::RequestReceived>(ev).request.body, body);  // untouched
+  const std::string& shown = rec.in.back();
+  EXPECT_TRUE(rec.in_sensitive.back());
+  EXPECT_EQ(shown.substr(0, 41), "user=al?[2Jice&password=[redacted]&note=z");
+  EXPECT_LE(shown.size(), 4003u);
+  EXPECT_EQ(shown.substr(shown.size() - 3), "...");
+  for (char c : shown) EXPECT_TRUE(static_cast<unsigned char>(c) >= 32 && c != 127) << int(c);
 }
 
 TEST(HttpServer, HeadGetsNoBodyAndPasswordsAreRedactedForTheObserver) {

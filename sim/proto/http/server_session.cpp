@@ -77,10 +77,16 @@ void ServerSession::reject(int status, std::string_view why, std::string_view tr
 }
 
 void ServerSession::timeout() {
+  // In IDLE, unread bytes are the start of a request line (empty lines before it are
+  // consumed as they come, RFC 9112 §2.2): that request has begun too.
+  const bool begun = state_ == ServerState::Idle && in_pos_ < in_.size();
   switch (state_) {
     case ServerState::Idle:
-      enter(ServerState::Closed, "timeout");  // an idle keep-alive connection just ends
-      break;
+      if (!begun) {
+        enter(ServerState::Closed, "timeout");  // an idle keep-alive connection just ends
+        break;
+      }
+      [[fallthrough]];
     case ServerState::Headers:
     case ServerState::Body: {
       Response r;
@@ -134,7 +140,8 @@ bool ServerSession::request_line(std::string_view line) {
 bool ServerSession::end_of_fields() {
   // RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host field.
   const std::size_t hosts = count_fields(req_.fields, "Host");
-  if (hosts > 1 || (hosts == 0 && req_.version == "HTTP/1.1")) {
+  // RFC 9110 §2.5: a later 1.x minor version is handled as HTTP/1.1, so only 1.0 may omit it.
+  if (hosts > 1 || (hosts == 0 && req_.version != "HTTP/1.0")) {
     reject(400, hosts ? "more than one Host field" : "missing Host field", "bad request");
     return false;
   }
@@ -184,8 +191,10 @@ ServerEvent ServerSession::next_event() {
           bool redacted = false;
           const auto ct = req_.field("Content-Type").value_or("");
           const bool form = smtp::istarts_with(ct, "application/x-www-form-urlencoded");
+          // Redact first (the cut must not split a value), then make it printable and bounded
+          // like any other body: the client chose these bytes.
           const std::string shown =
-              form ? redact_form(req_.body, redacted) : printable(req_.body, 4000);
+              printable(form ? redact_form(req_.body, redacted) : req_.body, 4000);
           observer_->on_line_in(shown, redacted);
         }
         pending_ = true;
