@@ -111,7 +111,9 @@ void Browser::open(Page p) {
 }
 
 void Browser::issue_waiting(Conn& conn) {
-  while (!waiting_.empty()) {
+  // A site that answered with "Connection: close" (or a body read to the close) has ended the
+  // session: the pages wait for the next connection instead (RFC 9112 §9.6).
+  while (!waiting_.empty() && conn.conn.session().state() != http::ClientState::Closed) {
     Page next = std::move(waiting_.front());
     waiting_.pop_front();
     http::Fields fields{{"Cookie", cookie_}};
