@@ -55,6 +55,7 @@ scenario::LoadResult load_scenario_or_lesson(const std::string& path) {
 
 int list_lessons_command(std::FILE* out, std::FILE* err) {
   int rc = 0;
+  std::vector<scenario::Lesson> lessons;
   for (const auto& path : shipped_lessons()) {
     auto loaded = scenario::load_lesson(path);
     if (auto* e = std::get_if<scenario::LoadError>(&loaded)) {
@@ -62,9 +63,12 @@ int list_lessons_command(std::FILE* out, std::FILE* err) {
       rc = 1;
       continue;
     }
-    const auto& l = std::get<scenario::Lesson>(loaded);
-    print(out, fmt::format("{:<22} {:>2} min  {}\n", l.id, l.minutes, l.title));
+    lessons.push_back(std::get<scenario::Lesson>(std::move(loaded)));
   }
+  std::size_t width = 0;  // the columns line up however long an id is
+  for (const auto& l : lessons) width = std::max(width, l.id.size());
+  for (const auto& l : lessons)
+    print(out, fmt::format("{:<{}} {:>2} min  {}\n", l.id, width, l.minutes, l.title));
   return rc;
 }
 
