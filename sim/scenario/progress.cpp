@@ -1,17 +1,15 @@
 // Lesson progress file: read leniently (anything odd is reported once and ignored), written
-// atomically (temp + fsync + rename, POSIX rename(2) replaces the target in one step).
+// atomically through save.hpp's write_file_atomically (temp + fsync + rename).
 #include "sim/scenario/progress.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+
+#include "sim/scenario/save.hpp"
 
 namespace smtpsim::scenario {
 
@@ -120,34 +118,7 @@ std::string ProgressStore::save() const {
   std::error_code ec;
   fs::create_directories(file_.parent_path(), ec);
   if (ec) return fmt::format("cannot write {}: {}", file_.string(), ec.message());
-  // The temp file sits beside the target (rename is atomic only within one file system) and
-  // carries the pid so two windows saving at once never write into the same temp file.
-  const fs::path tmp =
-      file_.parent_path() / fmt::format(".{}.{}.tmp", file_.filename().string(), ::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return fmt::format("cannot write {}: {}", file_.string(), std::strerror(errno));
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const std::string why = std::strerror(errno);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return fmt::format("cannot write {}: {}", file_.string(), why);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  // fsync before rename: otherwise a crash can leave the new name with empty contents.
-  const bool synced = ::fsync(fd) == 0;
-  const int sync_errno = errno;
-  const bool closed = ::close(fd) == 0;
-  if (!synced || !closed || ::rename(tmp.c_str(), file_.c_str()) != 0) {
-    const std::string why = std::strerror(synced ? errno : sync_errno);
-    ::unlink(tmp.c_str());
-    return fmt::format("cannot write {}: {}", file_.string(), why);
-  }
-  return {};
+  return write_file_atomically(file_, data);
 }
 
 }  // namespace smtpsim::scenario

@@ -198,8 +198,10 @@ LoadResult with_action(const Spec& spec, const Action& a) {
 std::string write_file_atomically(const std::filesystem::path& target, const std::string& data) {
   const std::string path = target.string();
   if (!target.has_filename()) return fmt::format("cannot write \"{}\": no file name given", path);
+  // The temp file sits beside the target (rename is atomic only within one file system) and
+  // carries the pid, so two processes saving at once never write into the same temp file.
   const std::filesystem::path tmp =
-      target.parent_path() / ("." + target.filename().string() + ".tmp");
+      target.parent_path() / fmt::format(".{}.{}.tmp", target.filename().string(), ::getpid());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return fmt::format("cannot write {}: {}", path, std::strerror(errno));
   std::size_t done = 0;
