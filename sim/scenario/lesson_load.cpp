@@ -401,16 +401,9 @@ LessonResult parse_lesson(std::string_view text, std::string_view file_label) {
 }
 
 LessonResult load_lesson(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::error_code ec(errno, std::generic_category());
-    return LoadError{fmt::format("{}: cannot read the file ({})", path.string(), ec.message())};
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad())
-    return LoadError{fmt::format("{}: cannot read the file (read error)", path.string())};
-  return parse_lesson(ss.str(), path.string());
+  auto text = read_file_text(path);
+  if (auto* e = std::get_if<LoadError>(&text)) return std::move(*e);
+  return parse_lesson(std::get<std::string>(text), path.string());
 }
 
 }  // namespace smtpsim::scenario

@@ -943,7 +943,7 @@ LoadResult parse_scenario(std::string_view text, std::string_view file_label) {
   return scenario_from_json(std::get<trace::Json>(doc), file_label, {});
 }
 
-LoadResult load_scenario(const std::filesystem::path& path) {
+std::variant<std::string, LoadError> read_file_text(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::error_code ec(errno, std::generic_category());
@@ -953,7 +953,13 @@ LoadResult load_scenario(const std::filesystem::path& path) {
   ss << in.rdbuf();
   if (in.bad())
     return LoadError{fmt::format("{}: cannot read the file (read error)", path.string())};
-  return parse_scenario(ss.str(), path.string());
+  return ss.str();
+}
+
+LoadResult load_scenario(const std::filesystem::path& path) {
+  auto text = read_file_text(path);
+  if (auto* e = std::get_if<LoadError>(&text)) return std::move(*e);
+  return parse_scenario(std::get<std::string>(text), path.string());
 }
 
 }  // namespace smtpsim::scenario

@@ -33,6 +33,10 @@ using LoadResult = std::variant<Spec, LoadError>;
 // LoadError too ("lessons/x.json: cannot read the file (No such file or directory)").
 LoadResult load_scenario(const std::filesystem::path& path);
 
+// The whole file, or the LoadError sentence for a file that cannot be read (shared with the
+// lesson loader).
+std::variant<std::string, LoadError> read_file_text(const std::filesystem::path& path);
+
 // file_label names the source in messages and becomes Spec::file.
 LoadResult parse_scenario(std::string_view text, std::string_view file_label);
 
