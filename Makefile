@@ -58,6 +58,8 @@ screenshots: deps build-release
 	  --screenshot assets/pop3-vs-imap.png --at 181
 	xvfb-run -a -s "-screen 0 1600x900x24" ./build/release/app/smtpsim gui unknown-user-bounce \
 	  --screenshot assets/inspector-smtp-client.png --at 110 --select conn:2
+	xvfb-run -a -s "-screen 0 1600x900x24" ./build/release/app/smtpsim gui 03-one-message \
+	  --screenshot assets/lesson-03-one-message.png --step 4
 
 bench: deps build-release
 	cmake --build --preset release -j $(JOBS) --target smtpsim_bench
