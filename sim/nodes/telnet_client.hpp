@@ -52,7 +52,7 @@ class TelnetClient final : public engine::ConnectionHandler {
   std::size_t next_ = 0;  // the next line to type
   engine::ConnId conn_ = 0;
   std::unique_ptr<SessionTracer> tracer_;
-  std::string pending_;  // received bytes not yet ending in CRLF
+  std::string pending_;     // received bytes not yet ending in CRLF
   bool after_334_ = false;  // the last reply was a SASL challenge: the next line is secret
   bool finished_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
