@@ -33,16 +33,8 @@ namespace ce = smtpsim::imap::client_event;
 namespace {
 
 [[noreturn]] void fail(const char* what, std::string_view detail = {}) {
-  std::fprintf(stderr, "fuzz_imap_client invariant violated: %s\n", what);
-  if (!detail.empty())
-    std::fprintf(stderr, "  detail: %.*s\n",
-                 static_cast<int>(std::min<std::size_t>(detail.size(), 600)), detail.data());
-  std::abort();
+  smtpsim::fuzz::fail("fuzz_imap_client", what, detail);
 }
-#define FUZZ_CHECK(cond, ...)       \
-  do {                              \
-    if (!(cond)) fail(__VA_ARGS__); \
-  } while (0)
 
 enum class Action : std::uint8_t {
   Segment = 0,

@@ -5,12 +5,26 @@
 // valid script.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace smtpsim::fuzz {
+
+// Reports a broken invariant of harness `target` and aborts, so libFuzzer keeps the input.
+// The detail is cut at 600 bytes (a whole message body would bury the point).
+[[noreturn]] inline void fail(const char* target, const char* what, std::string_view detail) {
+  std::fprintf(stderr, "%s invariant violated: %s\n", target, what);
+  if (!detail.empty())
+    std::fprintf(stderr, "  detail: %.*s\n",
+                 static_cast<int>(std::min<std::size_t>(detail.size(), 600)), detail.data());
+  std::abort();
+}
 
 template <class Action>
 struct Step {
@@ -41,3 +55,9 @@ std::vector<Step<Action>> split_input(const std::uint8_t* data, std::size_t size
 }
 
 }  // namespace smtpsim::fuzz
+
+// FUZZ_CHECK(condition, what[, detail]) calls the harness's own fail(what, detail).
+#define FUZZ_CHECK(cond, ...)       \
+  do {                              \
+    if (!(cond)) fail(__VA_ARGS__); \
+  } while (0)

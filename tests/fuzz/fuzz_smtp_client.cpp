@@ -62,10 +62,6 @@ std::string printable(std::string_view s) {
   }
   std::abort();
 }
-#define FUZZ_CHECK(cond, ...)       \
-  do {                              \
-    if (!(cond)) fail(__VA_ARGS__); \
-  } while (0)
 
 enum class Action : std::uint8_t {
   Segment = 0,

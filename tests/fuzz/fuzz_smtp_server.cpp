@@ -40,10 +40,6 @@ namespace {
   }
   std::abort();
 }
-#define FUZZ_CHECK(cond, ...)       \
-  do {                              \
-    if (!(cond)) fail(__VA_ARGS__); \
-  } while (0)
 
 std::string printable(std::string_view s) {
   std::string out;
