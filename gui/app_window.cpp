@@ -78,6 +78,13 @@ void draw_frame(View& view, Panels& p) {
   ImGui::SameLine();
   ImGui::TextDisabled("   F1: help");
   const float timeline_h = ImGui::GetFrameHeightWithSpacing() + ImGui::GetFontSize() * 3.2f;
+  if (p.lesson) {
+    // Across the whole width: the narration, a myth card and a question wrap into fewer lines
+    // and leave the network its height (read from the back of a classroom).
+    const float room = ImGui::GetContentRegionAvail().y - timeline_h;
+    p.lesson->draw(view, std::floor(room * 0.45f));
+    if (p.lesson->take_browse_request()) p.browser.open = true;
+  }
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float top_h = std::max(100.f, avail.y - timeline_h);
   // The inspector sits under the transcript; "larger" gives it the canvas's room instead.
@@ -92,10 +99,6 @@ void draw_frame(View& view, Panels& p) {
     p.canvas.set_highlight(p.inspector.hosts(view));
     ImGui::BeginChild("canvas-pane", ImVec2(canvas_w, top_h), false,
                       ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
-    if (p.lesson) {
-      p.lesson->draw(view, std::floor(top_h * 0.6f));
-      if (p.lesson->take_browse_request()) p.browser.open = true;
-    }
     p.canvas.draw(view, ImGui::GetContentRegionAvail());
     ImGui::EndChild();
   }
