@@ -23,6 +23,7 @@
 #include "sim/trace/json_writer.hpp"
 #include "sim/trace/recorder.hpp"
 #include "sim/trace/text_writer.hpp"
+#include "tests/gui/headless_imgui.hpp"
 
 namespace smtpsim::gui {
 namespace {
@@ -303,27 +304,7 @@ TEST(GuiActions, DescribeAction) {
   EXPECT_EQ(describe_action(a), "+0:00:05.000  service_down mail.example.com port 587");
 }
 
-class MenuHeadless : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ImGui::CreateContext();
-    ImGuiIO& io = ImGui::GetIO();
-    io.IniFilename = nullptr;
-    io.DisplaySize = ImVec2(1600, 900);
-    io.DeltaTime = 1.f / 60;
-    apply_theme(1.f, false);
-    load_fonts(1.f, false);
-    unsigned char* pixels = nullptr;
-    int w = 0, h = 0;
-    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
-  }
-  void TearDown() override { ImGui::DestroyContext(); }
-  void frame(View& v, Panels& p) {
-    ImGui::NewFrame();
-    draw_frame(v, p);
-    ImGui::Render();
-  }
-};
+class MenuHeadless : public HeadlessImGui {};
 
 TEST_F(MenuHeadless, EveryDialogDrawsOpenOnEveryScenario) {
   for (const auto& e : shipped_scenarios(kData)) {

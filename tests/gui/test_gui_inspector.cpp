@@ -21,6 +21,7 @@
 #include "sim/proto/mail/dsn.hpp"
 #include "sim/scenario/lesson.hpp"
 #include "sim/scenario/load.hpp"
+#include "tests/gui/headless_imgui.hpp"
 
 namespace smtpsim::gui {
 namespace {
@@ -43,22 +44,7 @@ std::unique_ptr<View> run(const std::string& name) {
   return v;
 }
 
-class InspectorHeadless : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ImGui::CreateContext();
-    ImGuiIO& io = ImGui::GetIO();
-    io.IniFilename = nullptr;
-    io.DisplaySize = ImVec2(1600, 900);
-    io.DeltaTime = 1.f / 60;
-    apply_theme(1.f, false);
-    load_fonts(1.f, false);
-    unsigned char* pixels = nullptr;
-    int w = 0, h = 0;
-    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
-  }
-  void TearDown() override { ImGui::DestroyContext(); }
-};
+class InspectorHeadless : public HeadlessImGui {};
 
 // ---- state diagram --------------------------------------------------------------------------
 

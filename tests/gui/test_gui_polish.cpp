@@ -18,6 +18,7 @@
 #include "gui/timeline.hpp"
 #include "gui/view.hpp"
 #include "sim/scenario/load.hpp"
+#include "tests/gui/headless_imgui.hpp"
 #include "tests/support/scenarios.hpp"
 
 namespace smtpsim::gui {
@@ -34,25 +35,7 @@ const char* const kScenarios[] = {
     "cross-domain-relay", "pop3-vs-imap",      "queue-lifetime-bounce", "relay-refused",
     "same-domain",        "server-down-retry", "two-mx-failover",       "unknown-user-bounce"};
 
-class Headless : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ImGui::CreateContext();
-    ImGuiIO& io = ImGui::GetIO();
-    io.IniFilename = nullptr;
-    io.DisplaySize = ImVec2(1600, 900);
-    io.DeltaTime = 1.f / 60;
-    apply_theme(1.f, false);
-    load_fonts(1.f, false);
-    build_atlas();
-  }
-  void TearDown() override { ImGui::DestroyContext(); }
-  static void build_atlas() {
-    unsigned char* pixels = nullptr;
-    int w = 0, h = 0;
-    ImGui::GetIO().Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
-  }
-};
+class Headless : public HeadlessImGui {};
 
 // --- latency ------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@
 #include "gui/view.hpp"
 #include "sim/scenario/load.hpp"
 #include "sim/trace/world_view.hpp"
+#include "tests/gui/headless_imgui.hpp"
 
 namespace smtpsim::gui {
 namespace {
@@ -55,22 +56,7 @@ void expect_same(const trace::WorldView& a, const trace::WorldView& b) {
   }
 }
 
-class ImGuiHeadless : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ImGui::CreateContext();
-    ImGuiIO& io = ImGui::GetIO();
-    io.IniFilename = nullptr;
-    io.DisplaySize = ImVec2(1600, 900);
-    io.DeltaTime = 1.f / 60;
-    apply_theme(1.f, false);
-    load_fonts(1.f, false);
-    unsigned char* pixels = nullptr;
-    int w = 0, h = 0;
-    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
-  }
-  void TearDown() override { ImGui::DestroyContext(); }
-};
+class ImGuiHeadless : public HeadlessImGui {};
 
 TEST(GuiView, StepBackRestoresThePreviousWorldViewExactly) {
   View v(load("server-down-retry"));

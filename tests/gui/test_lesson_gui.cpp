@@ -22,6 +22,7 @@
 #include "sim/scenario/lesson.hpp"
 #include "sim/scenario/load.hpp"
 #include "sim/scenario/progress.hpp"
+#include "tests/gui/headless_imgui.hpp"
 
 namespace smtpsim::gui {
 namespace {
@@ -372,27 +373,7 @@ TEST(LessonPlayer, SpotlightOfTheShownStep) {
 
 // --- drawing, headless ---------------------------------------------------------------------
 
-class LessonImGui : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ImGui::CreateContext();
-    ImGuiIO& io = ImGui::GetIO();
-    io.IniFilename = nullptr;
-    io.DisplaySize = ImVec2(1600, 900);
-    io.DeltaTime = 1.f / 60;
-    apply_theme(1.f, false);
-    load_fonts(1.f, false);
-    unsigned char* pixels = nullptr;
-    int w = 0, h = 0;
-    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
-  }
-  void TearDown() override { ImGui::DestroyContext(); }
-  void frame(View& v, Panels& p) {
-    ImGui::NewFrame();
-    draw_frame(v, p);
-    ImGui::Render();
-  }
-};
+class LessonImGui : public HeadlessImGui {};
 
 TEST_F(LessonImGui, EveryStepDrawsAndTheCanvasAndTranscriptGetTheSpotlight) {
   const scenario::Lesson l = same_domain_lesson();
