@@ -79,15 +79,14 @@ void Mua::flush_outbox() {
   const std::string me = world_.net.name(host_);
   cb.message_done = [this, me, pending, reports](const smtp::MessageResult& r) {
     // Results come in outbox order, one per message (RFC 5321 §3.3 transactions in turn).
-    static const Report kNone = std::make_shared<std::function<void(bool, std::string)>>();
-    const Report report = *pending > 0 ? (*reports)[reports->size() - *pending] : kNone;
+    const Report report = *pending > 0 ? (*reports)[reports->size() - *pending] : nullptr;
     if (*pending > 0) --*pending;
     if (r.all_delivered()) {
       ++sent_;
     } else {
       ++failed_;
     }
-    if (*report) {
+    if (report && *report) {
       std::string what = r.failure ? r.failure->summary() : "";
       if (r.all_delivered() && !r.recipients.empty()) what = r.recipients.front().reply.summary();
       for (const auto& rr : r.recipients)
