@@ -37,6 +37,11 @@ class EventQueue {
   bool step();
   // Runs every action due at or before `limit`; the clock ends at min(limit, last event).
   void run_until(SimTime limit);
+  // Live mode: the wall clock moved on to `t` with nothing due before it (run_until(t)
+  // first); the clock follows, so what is scheduled next is measured from the real now.
+  void advance_to(SimTime t) {
+    if (t > now_ && (heap_.empty() || heap_.front().at >= t)) now_ = t;
+  }
 
  private:
   // The heap holds small keys; the actions wait in slots_ (reused through free_), so heap

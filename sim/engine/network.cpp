@@ -28,8 +28,50 @@ HostId Network::add_host(std::string name, std::string address, SimTime uplink_l
   if (find(name) >= 0 || find(address) >= 0) {
     throw std::invalid_argument(fmt::format("duplicate host {} / {}", name, address));
   }
-  hosts_.push_back(Host{std::move(name), std::move(address), uplink_latency, true, true, {}});
+  hosts_.push_back(
+      Host{std::move(name), std::move(address), uplink_latency, true, true, false, {}});
   return static_cast<HostId>(hosts_.size() - 1);
+}
+
+HostId Network::add_real_host(std::string name, std::string address) {
+  const HostId h = add_host(std::move(name), std::move(address), 0);
+  hosts_[h].real = true;
+  return h;
+}
+
+HostId Network::find_or_outside(const std::string& address) {
+  if (const HostId h = find(address); h >= 0) return h;
+  if (!outside_ || address.empty()) return -1;
+  return add_real_host(address, address);
+}
+
+void Network::outside_connected(ConnId id, ConnectionHandler* server) {
+  auto it = conns_.find(id);
+  if (it == conns_.end()) return;
+  Conn& c = it->second;
+  c.established = true;
+  c.server = server;
+  trace(Event{.kind = EventKind::ConnectionOpened,
+              .host = hosts_[c.client_host].name,
+              .peer = hosts_[c.server_host].name,
+              .conn = id,
+              .port = c.port,
+              .proto = "SMTP",
+              .text = "connection established (real network)"});
+  if (c.client_open) c.client->on_connected(id);
+}
+
+void Network::outside_failed(ConnId id, ConnectError e) {
+  auto it = conns_.find(id);
+  if (it == conns_.end()) return;
+  Conn c = it->second;
+  conns_.erase(it);
+  trace_connection(e == ConnectError::Refused ? EventKind::ConnectionRefused
+                                              : EventKind::ConnectionTimeout,
+                   id, c,
+                   e == ConnectError::Refused ? "connection refused (real network)"
+                                              : "connection timed out (real network)");
+  if (c.client_open) c.client->on_failed(id, e);
 }
 
 HostId Network::find(std::string_view key) const {
@@ -41,6 +83,7 @@ HostId Network::find(std::string_view key) const {
 
 SimTime Network::latency(HostId a, HostId b) const {
   if (a == b) return 50;  // loopback: 50 µs
+  if (hosts_.at(a).real || hosts_.at(b).real) return 0;
   return hosts_.at(a).latency + hosts_.at(b).latency;
 }
 
@@ -121,6 +164,10 @@ ConnId Network::connect(HostId from, HostId to, std::uint16_t port, ConnectionHa
   const ConnId id = next_conn_++;
   conns_[id] = Conn{from, to, port, client, nullptr, false, true, true, {0, 0}};
   const SimTime lat = latency(from, to);
+  if (hosts_.at(to).real && outside_ && reachable(from, to) && hosts_.at(from).up) {
+    outside_->open(id, hosts_[to].address, port);
+    return id;
+  }
   if (!reachable(from, to) || !hosts_.at(from).up) {
     // The SYN is lost: nothing ever comes back.
     q_.schedule_in(connect_timeout, [this, id] {
@@ -225,6 +272,23 @@ void Network::close(ConnId id, Side side) {
       c2.client->on_closed(id);
     }
     finish_if_closed(id);
+  });
+}
+
+void Network::start_tls(ConnId id, Side side) {
+  auto it = conns_.find(id);
+  if (it == conns_.end() || !it->second.established) return;
+  Conn& c = it->second;
+  const int dir = side == Side::Client ? 1 : 0;
+  SimTime at = q_.now() + latency(c.client_host, c.server_host);
+  if (at < c.last_arrival[dir]) at = c.last_arrival[dir];
+  c.last_arrival[dir] = at;
+  q_.schedule_at(at, [this, id, side] {
+    auto it2 = conns_.find(id);
+    if (it2 == conns_.end()) return;
+    Conn& c2 = it2->second;
+    if (side == Side::Client && c2.server_open && c2.server) c2.server->on_tls_start(id);
+    if (side == Side::Server && c2.client_open) c2.client->on_tls_start(id);
   });
 }
 

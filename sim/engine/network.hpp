@@ -37,6 +37,11 @@ class ConnectionHandler {
   virtual void on_failed(ConnId, ConnectError) {}      // client end: never established
   virtual void on_data(ConnId, std::string_view) = 0;  // bytes from the peer
   virtual void on_closed(ConnId) = 0;                  // peer closed, or reset
+  // The peer begins its TLS handshake now, after every byte it sent before (RFC 3207 §4:
+  // the server after "220 Ready to start TLS", the client after reading it). Simulated ends
+  // ignore it (their machines know); an end on a real socket (net/) switches that socket to
+  // TLS here, so what the real peer sends afterwards is handshake, never a plaintext command.
+  virtual void on_tls_start(ConnId) {}
 };
 
 // A service listening on a port: returns the handler for a new server end (owned by the
@@ -45,6 +50,15 @@ class Listener {
  public:
   virtual ~Listener() = default;
   virtual ConnectionHandler* accept(ConnId id, HostId from) = 0;
+};
+
+// Live mode (net/): hosts outside the simulation, reached over real sockets. A connection to
+// an outside host is handed to the gateway, which opens the real connection and answers
+// later with Network::outside_connected() or outside_failed().
+class OutsideGateway {
+ public:
+  virtual ~OutsideGateway() = default;
+  virtual void open(ConnId id, const std::string& address, std::uint16_t port) = 0;
 };
 
 class DatagramHandler {
@@ -58,6 +72,18 @@ class Network {
   Network(EventQueue& queue, trace::Sink& sink) : q_(queue), sink_(sink) {}
 
   HostId add_host(std::string name, std::string address, SimTime uplink_latency);
+  // Live mode: a host on the other side of a real socket (an external client, a real
+  // server). Its paths have no simulated latency — the real network's own delay is real —
+  // so bytes from a real socket reach the machine in the same turn of the event loop.
+  HostId add_real_host(std::string name, std::string address);
+  bool is_real(HostId h) const { return hosts_.at(h).real; }
+  // Live relay: the gateway that opens connections to addresses no simulated host has.
+  void set_outside(OutsideGateway* gateway) { outside_ = gateway; }
+  // The host for an address: a simulated one, or (with a gateway) a real host made for it.
+  HostId find_or_outside(const std::string& address);
+  // The gateway's answers to OutsideGateway::open().
+  void outside_connected(ConnId id, ConnectionHandler* server);
+  void outside_failed(ConnId id, ConnectError e);
   HostId find(std::string_view name_or_address) const;  // -1 when unknown
   std::size_t host_count() const { return hosts_.size(); }
   const std::string& name(HostId h) const { return hosts_.at(h).name; }
@@ -82,6 +108,9 @@ class Network {
   void send(ConnId id, Side from, std::string bytes);
   // Orderly close from one side: the peer's on_closed after the path latency.
   void close(ConnId id, Side side);
+  // This side starts TLS after what it has sent so far: the peer's on_tls_start() arrives
+  // behind those bytes.
+  void start_tls(ConnId id, Side side);
   void send_datagram(HostId from, std::uint16_t from_port, HostId to, std::uint16_t port,
                      std::string bytes);
 
@@ -108,6 +137,7 @@ class Network {
     std::string name, address;
     SimTime latency;
     bool up = true, link_up = true;
+    bool real = false;  // live mode: the far end of a real socket
     std::map<std::uint16_t, Service> services;
   };
   struct Conn {
@@ -131,6 +161,7 @@ class Network {
   std::vector<Host> hosts_;
   std::map<ConnId, Conn> conns_;
   ConnId next_conn_ = 1;
+  OutsideGateway* outside_ = nullptr;
 };
 
 }  // namespace smtpsim::engine

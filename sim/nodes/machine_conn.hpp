@@ -151,6 +151,7 @@ class MachineConn : public engine::ConnectionHandler {
 
   void start_tls() {
     handshaking_ = true;
+    net_.start_tls(id_, side_);
     const auto rtt = 2 * net_.latency(self_, peer_);
     net_.queue().schedule_in(rtt, [this, alive = alive_] {
       if (!*alive || ended_) return;

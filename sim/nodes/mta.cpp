@@ -376,7 +376,8 @@ void Mta::try_target(std::shared_ptr<Attempt> a, std::string domain, std::vector
   // ends it: RFC 5321 §5.1 says to discard our own entry and every MX with a preference at
   // least as high — a backup MX only ever forwards to better ones, which prevents loops.
   while (t < targets.size()) {
-    const engine::HostId h = targets[t].address.empty() ? -1 : world_.net.find(targets[t].address);
+    const engine::HostId h =
+        targets[t].address.empty() ? -1 : world_.net.find_or_outside(targets[t].address);
     if (h == host_) {
       if (last_error.empty()) {
         last_error = fmt::format("no MX of {} better than this host is reachable", domain);
@@ -395,7 +396,7 @@ void Mta::try_target(std::shared_ptr<Attempt> a, std::string domain, std::vector
     domain_finished(a, domain, tried ? last_error : std::string());
     return;
   }
-  const engine::HostId to = world_.net.find(targets[t].address);
+  const engine::HostId to = world_.net.find_or_outside(targets[t].address);
   smtp::OutgoingMessage m;
   m.sender = e.sender;
   for (auto i : idx) m.recipients.push_back(e.rcpts[i].address);

@@ -145,6 +145,7 @@ class SmtpService::Conn : public engine::ConnectionHandler {
       if (std::holds_alternative<smtp::server_event::StartTls>(ev)) {
         // The handshake takes a round trip; then both ends speak TLS.
         handshaking_ = true;
+        svc_.net_.start_tls(id_, Side::Server);
         const auto rtt = 2 * svc_.net_.latency(svc_.net_.client_host(id_), svc_.host_);
         svc_.net_.queue().schedule_in(rtt, [this, alive = alive_] {
           if (!*alive) return;
@@ -299,6 +300,7 @@ void SmtpClientConn::pump() {
     }
     if (std::holds_alternative<smtp::client_event::StartTls>(ev)) {
       handshaking_ = true;
+      net_.start_tls(id_, Side::Client);
       const auto rtt = 2 * net_.latency(from_, to_);
       net_.queue().schedule_in(rtt, [this, alive = alive_] {
         if (!*alive || ended_) return;

@@ -38,11 +38,13 @@ nodes::QueueConfig queue_config(const QueueSettings& q) {
 }
 }  // namespace
 
-Simulation::Simulation(const Spec& spec, trace::Sink& sink, std::optional<std::uint64_t> seed)
+Simulation::Simulation(const Spec& spec, trace::Sink& sink, std::optional<std::uint64_t> seed,
+                       LiveHooks hooks)
     : spec_(spec),
+      hooks_(std::move(hooks)),
       rng_(seed.value_or(spec.seed)),
       net_(queue_, sink),
-      world_{queue_, net_, rng_, spec.epoch_unix} {
+      world_{queue_, net_, rng_, hooks_.epoch_unix.value_or(spec.epoch_unix)} {
   for (const auto& h : spec_.hosts) net_.add_host(h.name, h.address, h.latency_us);
 
   // DNS servers first: every resolver needs to know where to send its queries.
@@ -80,6 +82,7 @@ Simulation::Simulation(const Spec& spec, trace::Sink& sink, std::optional<std::u
       if (!dns_host.empty()) {
         r.resolver = std::make_unique<nodes::DnsResolver>(world_, id, host_or_throw(dns_host));
       }
+      if (hooks_.wrap_resolver) r.resolver = hooks_.wrap_resolver(std::move(r.resolver), id);
       r.mta = std::make_unique<nodes::Mta>(
           world_, id, std::set<std::string>(h.domains.begin(), h.domains.end()),
           queue_config(h.queue.value_or(spec_.queue)), r.mda.get(), r.resolver.get());

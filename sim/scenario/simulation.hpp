@@ -3,8 +3,10 @@
 // trace, byte for byte. The GUI and `smtpsim run` drive it the same way: step() or run().
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "sim/engine/network.hpp"
@@ -23,10 +25,21 @@
 
 namespace smtpsim::scenario {
 
+// Live mode's hooks into a simulation (net/ fills them; lessons and tests leave them empty).
+struct LiveHooks {
+  // Wraps the resolver of each MTA (the scenario's DNS first, then real DNS or a smarthost).
+  std::function<std::unique_ptr<nodes::Resolver>(std::unique_ptr<nodes::Resolver> simulated,
+                                                 engine::HostId mta)>
+      wrap_resolver;
+  // The wall-clock date virtual time 0 stands for (Date:, Received:); the spec's otherwise.
+  std::optional<std::int64_t> epoch_unix;
+};
+
 class Simulation {
  public:
   // Throws std::invalid_argument for a Spec the loader should have refused.
-  Simulation(const Spec& spec, trace::Sink& sink, std::optional<std::uint64_t> seed = {});
+  Simulation(const Spec& spec, trace::Sink& sink, std::optional<std::uint64_t> seed = {},
+             LiveHooks hooks = {});
   ~Simulation();
 
   bool step();  // one engine event; false when nothing is left or the time limit is reached
@@ -60,6 +73,7 @@ class Simulation {
   engine::HostId host_or_throw(const std::string& name) const;
 
   Spec spec_;
+  LiveHooks hooks_;
   engine::EventQueue queue_;
   engine::Rng rng_;
   engine::Network net_;
