@@ -15,6 +15,7 @@
 #include "app/imapd_stdio.hpp"
 #include "app/lesson_cmd.hpp"
 #include "app/run_cmd.hpp"
+#include "app/serve_cmd.hpp"
 #include "app/smtpd_stdio.hpp"
 #include "gui/selection.hpp"
 #include "sim/proto/smtp/address.hpp"
@@ -159,7 +160,12 @@ int run_cli(int argc, char** argv) {
   gui_cmd->add_option("--console-script", gui.console_script,
                       "Open the SMTP console (F3) and type the lines of FILE into it");
 
+  ServeCmdOptions serve;
+  auto* serve_cmd = add_serve_command(app, serve);
+
   CLI11_PARSE(app, argc, argv);
+
+  if (app.got_subcommand(serve_cmd)) return run_serve_command(serve, stdout, stderr);
 
   if (app.got_subcommand(gui_cmd)) {
     if (gui.at && gui.screenshot.empty() && gui.bench_frames == 0) {

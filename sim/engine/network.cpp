@@ -34,9 +34,10 @@ HostId Network::add_host(std::string name, std::string address, SimTime uplink_l
 }
 
 HostId Network::add_real_host(std::string name, std::string address) {
-  const HostId h = add_host(std::move(name), std::move(address), 0);
-  hosts_[h].real = true;
-  return h;
+  // Real clients may share an address (two connections from 127.0.0.1): only names are unique.
+  if (find(name) >= 0) throw std::invalid_argument(fmt::format("duplicate host {}", name));
+  hosts_.push_back(Host{std::move(name), std::move(address), 0, true, true, true, {}});
+  return static_cast<HostId>(hosts_.size() - 1);
 }
 
 HostId Network::find_or_outside(const std::string& address) {

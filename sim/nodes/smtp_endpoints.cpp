@@ -53,7 +53,7 @@ void SessionTracer::emit(std::string_view text, bool sensitive, bool from_self) 
                      .outbound = true,
                      .tls = tls,
                      .sensitive = sensitive,
-                     .code = from_self || start > 0 ? 0 : reply_code(line),
+                     .code = from_self != server_side_ || start > 0 ? 0 : reply_code(line),
                      .text = std::string(line)});
     if (end == std::string_view::npos || end + 2 == text.size()) break;
     start = end + 2;
@@ -75,13 +75,15 @@ class SmtpService::Conn : public engine::ConnectionHandler {
       : svc_(svc),
         id_(id),
         session_(std::move(cfg)),
+        // A real client (live mode) has no machine of ours to trace its lines: this end does.
         tracer_(svc.net_, id, svc.net_.name(svc.host_), svc.net_.name(client), svc.port_,
-                /*emit_lines=*/false, nullptr),
+                /*emit_lines=*/svc.net_.is_real(client), [this] { return session_.tls_active(); }),
         idle_timer_(svc.net_.queue(), [this] {
           if (done_ || gated_) return;
           session_.timeout();
           pump();
         }) {
+    tracer_.set_server_side(true);
     session_.set_observer(&tracer_);
   }
   void begin() {

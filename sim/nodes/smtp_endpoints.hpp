@@ -35,6 +35,9 @@ class SessionTracer : public proto::SessionObserver {
                      std::string_view trigger) override;
   void on_line_out(std::string_view line, bool sensitive) override;
   void on_line_in(std::string_view line, bool sensitive) override;
+  // This tracer sits on a server end (lines are emitted there only when the client is a
+  // real socket in live mode, which has no machine of ours to trace them).
+  void set_server_side(bool server) { server_side_ = server; }
 
  private:
   void emit(std::string_view text, bool sensitive, bool from_self);
@@ -45,6 +48,7 @@ class SessionTracer : public proto::SessionObserver {
   bool emit_lines_;
   std::function<bool()> tls_now_;
   std::string proto_;
+  bool server_side_ = false;
 };
 
 // A listening SMTP service (MTA on 25, MSA on 587/465).

@@ -1,0 +1,217 @@
+// `smtpsim serve`: loads a scenario, runs it on the wall clock, puts the provider's services
+// on real ports, prints the ports and users, and streams the transcript until Ctrl-C.
+#include "app/serve_cmd.hpp"
+
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <chrono>
+#include <filesystem>
+
+#include "app/lesson_cmd.hpp"
+#include "app/run_cmd.hpp"
+#include "net/live_loop.hpp"
+#include "net/live_server.hpp"
+#include "net/tls.hpp"
+#include "sim/scenario/simulation.hpp"
+#include "sim/trace/text_writer.hpp"
+
+namespace smtpsim::app {
+
+namespace fs = std::filesystem;
+
+CLI::App* add_serve_command(CLI::App& app, ServeCmdOptions& o) {
+  auto* cmd = app.add_subcommand(
+      "serve",
+      "The simulated network on real sockets: real mail clients talk to the scenario's provider");
+  cmd->add_option("scenario", o.scenario, "Scenario file, or the name of a shipped one")
+      ->capture_default_str();
+  cmd->add_option("--listen", o.listen, "Address to listen on (a warning unless loopback)")
+      ->capture_default_str();
+  cmd->add_option("--port-offset", o.port_offset,
+                  "Added to the standard ports (25 -> 3025 by default, as GreenMail does)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 64000));
+  cmd->add_option("-o,--output", o.output, "Append the transcript to FILE as it happens");
+  cmd->add_option("--tls-cert", o.tls_cert,
+                  "PEM certificate (default: a self-signed one made on first start)");
+  cmd->add_option("--tls-key", o.tls_key, "PEM private key for --tls-cert");
+  cmd->add_option("--state-dir", o.state_dir,
+                  "Where queued mail and mailboxes are kept between runs");
+  cmd->add_option("--max-connections", o.max_connections, "Connections in all (421 past it)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--max-per-client", o.max_per_client,
+                  "Connections from one address (421 past it)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--seed", o.seed, "Seed for every random choice (default: the scenario's)");
+  cmd->add_option("--dns", o.dns, "Relay to real servers, finding MX hosts with this DNS server");
+  cmd->add_option("--relay", o.relay, "Relay mail for other domains to this smarthost");
+  cmd->add_option("--mx-port", o.mx_port, "Port of real MX hosts with --dns")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65535));
+  cmd->add_flag("-q,--quiet", o.quiet, "No transcript on standard output");
+  return cmd;
+}
+
+namespace {
+
+// The provider whose services get the real ports: the one delivering example.com, else the
+// first host with an MSA, else the first with an MTA or MDA.
+const scenario::HostSpec* pick_provider(const scenario::Spec& spec) {
+  auto has = [](const scenario::HostSpec& h, std::string_view role) {
+    return std::find(h.roles.begin(), h.roles.end(), role) != h.roles.end();
+  };
+  for (const auto& h : spec.hosts)
+    if (std::find(h.domains.begin(), h.domains.end(), "example.com") != h.domains.end() &&
+        (has(h, "MTA") || has(h, "MDA")))
+      return &h;
+  for (const auto& h : spec.hosts)
+    if (has(h, "MSA")) return &h;
+  for (const auto& h : spec.hosts)
+    if (has(h, "MTA") || has(h, "MDA")) return &h;
+  return nullptr;
+}
+
+bool is_loopback(const std::string& address) {
+  return address.rfind("127.", 0) == 0 || address == "::1" || address == "localhost";
+}
+
+// Streams each event's transcript line to a file as it happens.
+class LiveTranscript final : public trace::Sink {
+ public:
+  LiveTranscript(std::FILE* screen, std::FILE* file) : screen_(screen), file_(file) {}
+  void record(trace::Event e) override {
+    e.seq = seq_++;
+    const std::string line = writer_.render(e);
+    if (line.empty()) return;
+    for (std::FILE* f : {screen_, file_}) {
+      if (!f) continue;
+      std::fwrite(line.data(), 1, line.size(), f);
+      std::fflush(f);
+    }
+  }
+
+ private:
+  std::FILE* screen_;
+  std::FILE* file_;
+  trace::TextWriter writer_;
+  std::uint64_t seq_ = 0;
+};
+
+}  // namespace
+
+int run_serve_command(const ServeCmdOptions& o, std::FILE* out, std::FILE* err) {
+  auto loaded = load_scenario_or_lesson(resolve_scenario(o.scenario));
+  if (auto* e = std::get_if<scenario::LoadError>(&loaded)) {
+    std::fprintf(err, "smtpsim serve: %s\n", e->message.c_str());
+    return 2;
+  }
+  auto& spec = std::get<scenario::Spec>(loaded);
+  const scenario::HostSpec* provider = pick_provider(spec);
+  if (!provider) {
+    std::fprintf(err, "smtpsim serve: %s has no mail provider (a host with an MTA or MDA).\n",
+                 spec.file.c_str());
+    return 2;
+  }
+  if (o.tls_cert.empty() != o.tls_key.empty()) {
+    std::fprintf(err, "smtpsim serve: --tls-cert and --tls-key go together.\n");
+    return 2;
+  }
+
+  std::FILE* file = nullptr;
+  if (!o.output.empty() && o.output != "-") {
+    file = std::fopen(o.output.c_str(), "a");
+    if (!file) {
+      std::fprintf(err, "smtpsim serve: cannot write %s: %s\n", o.output.c_str(),
+                   std::strerror(errno));
+      return 2;
+    }
+  }
+  struct Closer {
+    std::FILE* f;
+    ~Closer() {
+      if (f) std::fclose(f);
+    }
+  } closer{file};
+
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  net::TlsFiles files{o.tls_cert, o.tls_key};
+  try {
+    if (files.cert.empty()) files = net::ensure_self_signed(net::data_home() + "/tls", provider->name);
+    tls = net::server_context(files);
+  } catch (const std::exception& ex) {
+    std::fprintf(err, "smtpsim serve: %s\n", ex.what());
+    return 2;
+  }
+
+  LiveTranscript sink(o.quiet ? nullptr : out, file);
+  scenario::LiveHooks hooks;
+  hooks.epoch_unix = static_cast<std::int64_t>(std::time(nullptr));
+  spec.script.clear();  // live mode: the mail comes from real clients
+  std::unique_ptr<scenario::Simulation> sim;
+  try {
+    sim = std::make_unique<scenario::Simulation>(spec, sink, o.seed, std::move(hooks));
+  } catch (const std::exception& ex) {
+    std::fprintf(err, "smtpsim serve: %s: %s\n", spec.file.c_str(), ex.what());
+    return 2;
+  }
+
+  boost::asio::io_context io;
+  net::LiveLoop loop(io, sim->queue());
+  net::ServeOptions so;
+  so.listen = o.listen;
+  so.port_offset = o.port_offset;
+  so.tls = tls;
+  so.max_connections = o.max_connections;
+  so.max_per_client = o.max_per_client;
+  const engine::HostId provider_id = sim->net().find(provider->name);
+  net::LiveServer server(loop, sim->net(), provider_id, so);
+  try {
+    server.start();
+  } catch (const std::exception& ex) {
+    std::fprintf(err, "smtpsim serve: %s\n", ex.what());
+    return 2;
+  }
+
+  std::string banner = fmt::format("smtpsim serve: {} — {} on real sockets\n", spec.name,
+                                   provider->name);
+  for (const auto& p : server.ports()) {
+    banner += fmt::format("  {:<10} {}:{}  ({} port {}{})\n", p.name, o.listen, p.real, p.proto,
+                          p.simulated, p.implicit_tls ? ", implicit TLS" : "");
+  }
+  banner += "  users:";
+  for (const auto& h : spec.hosts) {
+    for (const auto& [user, pw] : h.users) {
+      banner += fmt::format(" {}@{} / {}", user, h.domains.empty() ? h.name : h.domains.front(), pw);
+    }
+  }
+  banner += fmt::format("\n  TLS certificate: {}\n  Ctrl-C stops; queued mail is kept.\n",
+                        files.cert);
+  std::fputs(banner.c_str(), out);
+  std::fflush(out);
+  if (!is_loopback(o.listen)) {
+    std::fprintf(err,
+                 "smtpsim serve: warning: listening on %s, not loopback: anyone who can reach "
+                 "this machine can talk to it (the passwords above are public).\n",
+                 o.listen.c_str());
+  }
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    server.stop();
+    loop.pump();
+    // Let the closes go out, then stop.
+    boost::asio::post(io, [&io] { io.stop(); });
+  });
+  loop.pump();
+  io.run();
+  std::fprintf(out, "smtpsim serve: stopped (%zu messages in the queue).\n", sim->total_queued());
+  return 0;
+}
+
+}  // namespace smtpsim::app

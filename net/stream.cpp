@@ -1,0 +1,251 @@
+// The read loop, the write queue and the switch to TLS of one real connection.
+#include "net/stream.hpp"
+
+#include <fmt/format.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/write.hpp>
+
+namespace smtpsim::net {
+
+namespace ssl = asio::ssl;
+using boost::system::error_code;
+
+namespace {
+std::string endpoint_text(const tcp::endpoint& e) {
+  return fmt::format("{}:{}", e.address().to_string(), e.port());
+}
+}  // namespace
+
+Stream::Stream(tcp::socket socket, std::shared_ptr<ssl::context> tls)
+    : tls_available_(tls != nullptr),
+      ctx_(tls ? std::move(tls) : std::make_shared<ssl::context>(ssl::context::tls)),
+      ssl_(std::move(socket), *ctx_) {
+  error_code ec;
+  if (auto r = ssl_.next_layer().remote_endpoint(ec); !ec) remote_ = endpoint_text(r);
+  if (auto l = ssl_.next_layer().local_endpoint(ec); !ec) local_ = endpoint_text(l);
+  ssl_.next_layer().set_option(tcp::no_delay(true), ec);
+}
+
+Stream::~Stream() = default;
+
+std::string Stream::remote() const {
+  return remote_;
+}
+std::string Stream::local() const {
+  return local_;
+}
+
+std::size_t Stream::queued_bytes() const {
+  std::size_t n = 0;
+  for (const auto& s : out_) n += s.size();
+  return n;
+}
+
+void Stream::start(DataFn on_data, EndFn on_end) {
+  on_data_ = std::move(on_data);
+  on_end_ = std::move(on_end);
+  read_more();
+}
+
+void Stream::read_more() {
+  if (ended_ || reading_now_ || handshaking_ || closing_) return;
+  if (tls_wanted_ && !tls_on_) return;
+  reading_now_ = true;
+  reading_.resize(16 * 1024);
+  auto self = shared_from_this();
+  auto handler = [self](const error_code& ec, std::size_t n) { self->on_read(ec, n); };
+  if (tls_on_) {
+    ssl_.async_read_some(asio::buffer(reading_), handler);
+  } else {
+    ssl_.next_layer().async_read_some(asio::buffer(reading_), handler);
+  }
+}
+
+void Stream::on_read(const error_code& ec, std::size_t n) {
+  reading_now_ = false;
+  if (ended_) return;
+  if (tls_wanted_ && !tls_on_) {
+    // TLS was asked for while this read was waiting. Once the go-ahead ("220 Ready to start
+    // TLS") is on the wire, what comes is the peer's ClientHello: keep it for the handshake.
+    // Anything earlier is plaintext sent after STARTTLS: dropped (CVE-2011-0411).
+    if (n > 0) {
+      if (out_.empty() && !writing_now_) {
+        tls_prefix_.append(reading_.data(), n);
+      } else {
+        dropped_ += n;
+      }
+    }
+    if (ec) {
+      finish(ec == asio::error::eof ? "the peer closed the connection"
+                                    : fmt::format("read failed: {}", ec.message()));
+      return;
+    }
+    maybe_handshake();
+    return;
+  }
+  if (ec) {
+    finish(ec == asio::error::eof || ec == ssl::error::stream_truncated
+               ? "the peer closed the connection"
+               : fmt::format("read failed: {}", ec.message()));
+    return;
+  }
+  bytes_in_ += n;
+  in_callback_ = true;
+  auto self = shared_from_this();  // the owner may drop us inside the callback
+  if (on_data_) on_data_(std::string_view(reading_.data(), n));
+  in_callback_ = false;
+  if (ended_) return;
+  if (tls_wanted_ && !tls_on_) {
+    maybe_handshake();
+  } else {
+    read_more();
+  }
+}
+
+void Stream::write(std::string bytes) {
+  if (ended_ || bytes.empty()) return;
+  out_.push_back(std::move(bytes));
+  write_more();
+}
+
+void Stream::write_more() {
+  if (ended_ || writing_now_ || handshaking_) return;
+  const bool held_for_tls = tls_wanted_ && !tls_on_ && before_tls_ == 0;
+  if (out_.empty() || held_for_tls) {
+    if (tls_wanted_ && !tls_on_) {
+      maybe_handshake();
+    } else if (closing_ && out_.empty()) {
+      close();
+    }
+    return;
+  }
+  writing_now_ = true;
+  auto self = shared_from_this();
+  auto handler = [self](const error_code& ec, std::size_t n) {
+    self->writing_now_ = false;
+    if (self->ended_) return;
+    if (ec) {
+      self->finish(fmt::format("write failed: {}", ec.message()));
+      return;
+    }
+    self->bytes_out_ += n;
+    self->out_.pop_front();
+    if (self->before_tls_ > 0) --self->before_tls_;
+    self->write_more();
+  };
+  if (tls_on_) {
+    asio::async_write(ssl_, asio::buffer(out_.front()), handler);
+  } else {
+    asio::async_write(ssl_.next_layer(), asio::buffer(out_.front()), handler);
+  }
+}
+
+void Stream::start_tls(bool server_side, std::string sni, TlsDoneFn done) {
+  if (ended_ || tls_on_ || tls_wanted_) {
+    if (done) done(false, ended_ ? "the connection is closed" : "TLS is already on");
+    return;
+  }
+  tls_wanted_ = true;
+  tls_server_ = server_side;
+  tls_sni_ = std::move(sni);
+  tls_done_ = std::move(done);
+  before_tls_ = out_.size();
+  // Inside the data callback: on_read() continues. Otherwise a pending read (or the write
+  // queue) finishes first.
+  if (!in_callback_) maybe_handshake();
+}
+
+void Stream::maybe_handshake() {
+  if (ended_ || !tls_wanted_ || tls_on_ || handshaking_) return;
+  if (writing_now_ || before_tls_ > 0 || reading_now_) return;
+  if (!tls_available_) {
+    finish("TLS is not available on this connection");
+    return;
+  }
+  handshaking_ = true;
+  SSL* native = ssl_.native_handle();
+  if (!tls_server_ && !tls_sni_.empty()) {
+    SSL_set_tlsext_host_name(native, tls_sni_.c_str());
+    ssl_.set_verify_callback(ssl::host_name_verification(tls_sni_));
+  }
+  auto self = shared_from_this();
+  auto handler = [self](const error_code& ec, std::size_t) {
+    self->handshaking_ = false;
+    if (self->ended_) return;
+    auto done = std::move(self->tls_done_);
+    if (ec) {
+      std::string detail = ec.message();
+      if (const long v = SSL_get_verify_result(self->ssl_.native_handle()); v != X509_V_OK) {
+        detail = fmt::format("certificate verification failed: {}",
+                             X509_verify_cert_error_string(v));
+      }
+      if (done) done(false, detail);
+      self->finish("TLS handshake failed: " + detail);
+      return;
+    }
+    self->tls_on_ = true;
+    self->tls_wanted_ = false;
+    self->tls_prefix_.clear();
+    if (done) done(true, self->tls_description());
+    if (self->ended_) return;
+    self->write_more();
+    self->read_more();
+  };
+  ssl_.async_handshake(tls_server_ ? ssl::stream_base::server : ssl::stream_base::client,
+                       asio::buffer(tls_prefix_), handler);
+}
+
+std::string Stream::tls_description() const {
+  if (!tls_on_) return {};
+  SSL* native = const_cast<ssl::stream<tcp::socket>&>(ssl_).native_handle();
+  return fmt::format("{} {}", SSL_get_version(native), SSL_get_cipher_name(native));
+}
+
+std::string Stream::peer_certificate_subject() const {
+  SSL* native = const_cast<ssl::stream<tcp::socket>&>(ssl_).native_handle();
+  X509* cert = SSL_get0_peer_certificate(native);
+  if (!cert) return {};
+  char buf[512];
+  X509_NAME_oneline(X509_get_subject_name(cert), buf, sizeof buf);
+  return buf;
+}
+
+void Stream::close() {
+  if (ended_) return;
+  closing_ = true;
+  if (writing_now_ || (!out_.empty() && !handshaking_)) return;  // write_more() comes back
+  if (tls_on_) {
+    // close_notify (RFC 8446 §6.1), but never wait long for the peer's answer.
+    auto self = shared_from_this();
+    close_timer_ = std::make_unique<asio::steady_timer>(ssl_.get_executor());
+    close_timer_->expires_after(std::chrono::seconds(2));
+    close_timer_->async_wait([self](const error_code&) { self->finish(""); });
+    ssl_.async_shutdown([self](const error_code&) { self->finish(""); });
+    return;
+  }
+  error_code ec;
+  ssl_.next_layer().shutdown(tcp::socket::shutdown_send, ec);
+  finish("");
+}
+
+void Stream::abort() {
+  out_.clear();
+  finish("");
+}
+
+void Stream::finish(const std::string& why) {
+  if (ended_) return;
+  ended_ = true;
+  error_code ec;
+  ssl_.next_layer().close(ec);
+  if (close_timer_) close_timer_->cancel();
+  if (on_end_) {
+    auto fn = std::move(on_end_);
+    fn(why);
+  }
+}
+
+}  // namespace smtpsim::net
