@@ -85,6 +85,7 @@ class LiveTranscript final : public trace::Sink {
  public:
   LiveTranscript(std::FILE* screen, std::FILE* file) : screen_(screen), file_(file) {}
   void record(trace::Event e) override {
+    if (!screen_ && !file_) return;
     e.seq = seq_++;
     const std::string line = writer_.render(e);
     if (line.empty()) return;
@@ -141,7 +142,8 @@ int run_serve_command(const ServeCmdOptions& o, std::FILE* out, std::FILE* err) 
   std::shared_ptr<boost::asio::ssl::context> tls;
   net::TlsFiles files{o.tls_cert, o.tls_key};
   try {
-    if (files.cert.empty()) files = net::ensure_self_signed(net::data_home() + "/tls", provider->name);
+    if (files.cert.empty())
+      files = net::ensure_self_signed(net::data_home() + "/tls", provider->name);
     tls = net::server_context(files);
   } catch (const std::exception& ex) {
     std::fprintf(err, "smtpsim serve: %s\n", ex.what());
@@ -177,8 +179,8 @@ int run_serve_command(const ServeCmdOptions& o, std::FILE* out, std::FILE* err) 
     return 2;
   }
 
-  std::string banner = fmt::format("smtpsim serve: {} — {} on real sockets\n", spec.name,
-                                   provider->name);
+  std::string banner =
+      fmt::format("smtpsim serve: {} — {} on real sockets\n", spec.name, provider->name);
   for (const auto& p : server.ports()) {
     banner += fmt::format("  {:<10} {}:{}  ({} port {}{})\n", p.name, o.listen, p.real, p.proto,
                           p.simulated, p.implicit_tls ? ", implicit TLS" : "");
@@ -186,11 +188,12 @@ int run_serve_command(const ServeCmdOptions& o, std::FILE* out, std::FILE* err) 
   banner += "  users:";
   for (const auto& h : spec.hosts) {
     for (const auto& [user, pw] : h.users) {
-      banner += fmt::format(" {}@{} / {}", user, h.domains.empty() ? h.name : h.domains.front(), pw);
+      banner +=
+          fmt::format(" {}@{} / {}", user, h.domains.empty() ? h.name : h.domains.front(), pw);
     }
   }
-  banner += fmt::format("\n  TLS certificate: {}\n  Ctrl-C stops; queued mail is kept.\n",
-                        files.cert);
+  banner +=
+      fmt::format("\n  TLS certificate: {}\n  Ctrl-C stops; queued mail is kept.\n", files.cert);
   std::fputs(banner.c_str(), out);
   std::fflush(out);
   if (!is_loopback(o.listen)) {
