@@ -98,6 +98,11 @@ class RelayResolver final : public nodes::Resolver {
   void outside_mx(const std::string& domain, std::function<void(nodes::MxAnswer)> done) {
     if (smarthost_address_.empty()) {
       if (real_) {
+        world_.net.trace(
+            Event{.kind = EventKind::DnsLookup,
+                  .host = world_.net.name(host_),
+                  .proto = "DNS",
+                  .text = fmt::format("{}: not in the simulation; asking real DNS", domain)});
         real_->resolve_mx(domain, std::move(done));
       } else {
         nodes::MxAnswer a;
@@ -108,8 +113,9 @@ class RelayResolver final : public nodes::Resolver {
     }
     nodes::MxAnswer a;
     a.targets.push_back(nodes::MxTarget{0, smarthost_name_, smarthost_address_});
-    a.summary = fmt::format("{}: not in the simulation; relayed through the smarthost {} [{}]",
-                            domain, smarthost_name_, smarthost_address_);
+    a.summary = fmt::format(
+        "{}: not in the simulation; relayed through the smarthost {}{}", domain, smarthost_name_,
+        smarthost_name_ == smarthost_address_ ? "" : fmt::format(" [{}]", smarthost_address_));
     world_.net.trace(Event{.kind = EventKind::DnsLookup,
                            .host = world_.net.name(host_),
                            .proto = "DNS",
