@@ -202,7 +202,7 @@ class LiveRelay::Outbound : public engine::ConnectionHandler,
     LiveLoop& loop = *relay_.loop_;
     engine::Network& net = *relay_.net_;
     loop.sync();
-    if (ec) {
+    if (ec || timed_out_) {  // timed out: even a connect that won the race counts as failed
       sim_done_ = true;
       net.outside_failed(id_, timed_out_ || ec == boost::asio::error::timed_out ||
                                       ec == boost::asio::error::host_unreachable ||
