@@ -146,8 +146,8 @@ class RelayResolver final : public nodes::Resolver {
 class LiveRelay::Outbound : public engine::ConnectionHandler,
                             public std::enable_shared_from_this<Outbound> {
  public:
-  Outbound(LiveRelay& relay, ConnId id, std::string host)
-      : relay_(relay), id_(id), host_(std::move(host)), socket_(relay.io_), timer_(relay.io_) {}
+  Outbound(LiveRelay& relay, ConnId id)
+      : relay_(relay), id_(id), socket_(relay.io_), timer_(relay.io_) {}
 
   void connect(const tcp::endpoint& to) {
     auto self = shared_from_this();
@@ -219,6 +219,9 @@ class LiveRelay::Outbound : public engine::ConnectionHandler,
     if (!net.is_open(id_)) {  // the simulated client gave up meanwhile
       sim_done_ = true;
       stream_->abort();
+      loop.pump();
+      done();
+      return;
     }
     // The stream holds us weakly while it reads (the relay owns us); strongly for its end.
     stream_->start(
@@ -275,7 +278,6 @@ class LiveRelay::Outbound : public engine::ConnectionHandler,
 
   LiveRelay& relay_;
   ConnId id_;
-  std::string host_;
   tcp::socket socket_;
   boost::asio::steady_timer timer_;
   std::shared_ptr<Stream> stream_;
@@ -376,7 +378,7 @@ void LiveRelay::open(ConnId id, const std::string& address, std::uint16_t port) 
   if (port == 25) real_port = smarthost_address_.empty() ? opt_.mx_port : smarthost_port_;
   error_code ec;
   const auto ip = boost::asio::ip::make_address(address, ec);
-  auto c = std::make_shared<Outbound>(*this, id, address);
+  auto c = std::make_shared<Outbound>(*this, id);
   conns_[c.get()] = c;
   if (ec) {  // not an address a socket can reach: no such host
     boost::asio::post(io_, [this, id, c] {

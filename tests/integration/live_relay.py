@@ -7,9 +7,13 @@ Usage: live_relay.py SMTPSIM_BINARY MODE, MODE one of
              there and the retry delivers
   bounce     OpenSMTPD answers 550 for an unknown user: the DSN lands in alice's mailbox
   tls        --relay to a second `smtpsim serve` (example.test): STARTTLS on the real hop
+  options    a --dns or --relay that cannot work: exit 2 with one sentence, before listening
 Each peer is started here on a free port and stopped by PID."""
 import os
 import poplib
+import shutil
+import subprocess
+import tempfile
 import smtplib
 import ssl
 import sys
@@ -152,11 +156,29 @@ def mode_tls(binary):
         assert peer.stop() == 0
 
 
+def mode_options(binary):
+    tmp = tempfile.mkdtemp(prefix="smtpsim-relay-options-")
+    env = dict(os.environ, XDG_DATA_HOME=tmp, XDG_STATE_HOME=tmp, ASAN_OPTIONS="detect_leaks=0")
+    try:
+        for args, says in ((["--dns", "dns.example.test"], "--dns: 'dns.example.test' is not"),
+                           (["--relay", "127.0.0.1:99999"], "--relay: '127.0.0.1:99999': port"),
+                           (["--relay", "nowhere.invalid:25"],
+                            "--relay: cannot find the address of nowhere.invalid")):
+            r = subprocess.run([binary, "serve", "--port-offset", "0", "--state-dir",
+                                os.path.join(tmp, "spool")] + args, env=env, timeout=120,
+                               capture_output=True, text=True)
+            assert r.returncode == 2, (args, r.returncode, r.stdout, r.stderr)
+            assert says in r.stderr and r.stderr.count("\n") == 1, (args, r.stderr)
+            assert "Ctrl-C" not in r.stdout, r.stdout  # it never started listening
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     binary, mode = sys.argv[1], sys.argv[2]
     started = time.time()
     {"dns": mode_dns, "smarthost": mode_smarthost, "defer": mode_defer, "bounce": mode_bounce,
-     "tls": mode_tls}[mode](binary)
+     "tls": mode_tls, "options": mode_options}[mode](binary)
     print("live relay %s: ok (%.1f s)" % (mode, time.time() - started))
 
 
