@@ -7,11 +7,14 @@ Usage: live_relay.py SMTPSIM_BINARY MODE, MODE one of
              there and the retry delivers
   bounce     OpenSMTPD answers 550 for an unknown user: the DSN lands in alice's mailbox
   tls        --relay to a second `smtpsim serve` (example.test): STARTTLS on the real hop
+  timeout    --relay to a port whose accept queue is full (SYNs dropped): after Postfix's 30 s
+             connect timeout the simulation hears "timed out", not "refused", and defers
   options    a --dns or --relay that cannot work: exit 2 with one sentence, before listening
 Each peer is started here on a free port and stopped by PID."""
 import os
 import poplib
 import shutil
+import socket
 import subprocess
 import tempfile
 import smtplib
@@ -156,6 +159,37 @@ def mode_tls(binary):
         assert peer.stop() == 0
 
 
+def mode_timeout(binary):
+    # A listener with a backlog of 0 that never accepts: once its queue is full, Linux drops
+    # further SYNs, so a connect neither succeeds nor is refused.
+    sink = socket.socket()
+    sink.bind(("127.0.0.1", 0))
+    sink.listen(0)
+    port = sink.getsockname()[1]
+    fill = []
+    for _ in range(3):
+        c = socket.socket()
+        c.setblocking(False)
+        try:
+            c.connect(("127.0.0.1", port))
+        except BlockingIOError:
+            pass
+        fill.append(c)
+    try:
+        with Serve(binary, "--relay", "127.0.0.1:%d" % port, scenario=SCENARIO) as s:
+            submit(s, "someone@example.test", "relayed")
+            assert s.wait_for("connection timed out (real network)", timeout=150), \
+                s.stdout()[-3000:]
+            assert s.wait_for("deferred"), s.stdout()[-3000:]
+            assert "connection refused" not in s.stdout(), s.stdout()[-3000:]
+            s.stop()
+            assert "(1 messages in the queue)" in s.stdout(), s.stdout()[-1000:]
+    finally:
+        for c in fill:
+            c.close()
+        sink.close()
+
+
 def mode_options(binary):
     tmp = tempfile.mkdtemp(prefix="smtpsim-relay-options-")
     env = dict(os.environ, XDG_DATA_HOME=tmp, XDG_STATE_HOME=tmp, ASAN_OPTIONS="detect_leaks=0")
@@ -178,7 +212,7 @@ def main():
     binary, mode = sys.argv[1], sys.argv[2]
     started = time.time()
     {"dns": mode_dns, "smarthost": mode_smarthost, "defer": mode_defer, "bounce": mode_bounce,
-     "tls": mode_tls, "options": mode_options}[mode](binary)
+     "tls": mode_tls, "timeout": mode_timeout, "options": mode_options}[mode](binary)
     print("live relay %s: ok (%.1f s)" % (mode, time.time() - started))
 
 
