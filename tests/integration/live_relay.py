@@ -7,6 +7,8 @@ Usage: live_relay.py SMTPSIM_BINARY MODE, MODE one of
              there and the retry delivers
   bounce     OpenSMTPD answers 550 for an unknown user: the DSN lands in alice's mailbox
   tls        --relay to a second `smtpsim serve` (example.test): STARTTLS on the real hop
+  spf        mail in on port 25 from example.test: the SPF check's TXT lookup goes past the
+             scenario's DNS to dnsmasq (pass for 127.0.0.1; fail for a "-all" domain)
   timeout    --relay to a port whose accept queue is full (SYNs dropped): after Postfix's 30 s
              connect timeout the simulation hears "timed out", not "refused", and defers
   options    a --dns or --relay that cannot work: exit 2 with one sentence, before listening
@@ -110,13 +112,15 @@ def mode_defer(binary):
             check_two_hops(got[0], s)
         finally:
             mta.cleanup()
-        s.stop()
+        assert s.stop() == 0
         assert "(0 messages in the queue)" in s.stdout(), s.stdout()[-1000:]
 
 
 def mode_bounce(binary):
     with OpenSmtpd() as mta:
-        with Serve(binary, "--relay", "127.0.0.1:%d" % mta.port, scenario=SCENARIO) as s:
+        # The smarthost by name: resolved once at start (getaddrinfo), IPv4 first.
+        with Serve(binary, "--relay", "localhost:%d" % mta.port, scenario=SCENARIO) as s:
+            assert "smarthost localhost:%d [127.0.0.1]" % mta.port in s.stdout(), s.stdout()
             submit(s, "nobody@example.test", "to nobody")
             assert s.wait_for("delivered to mailbox alice"), s.stdout()[-3000:]
             p = poplib.POP3("127.0.0.1", s.port("pop3"), timeout=60)
@@ -159,6 +163,20 @@ def mode_tls(binary):
         assert peer.stop() == 0
 
 
+def mode_spf(binary):
+    with Dnsmasq("--txt-record=example.test,v=spf1 ip4:127.0.0.1 -all",
+                 "--txt-record=strict.test,v=spf1 -all") as dns:
+        with Serve(binary, "--dns", "127.0.0.1:%d" % dns.port, scenario=SCENARIO) as s:
+            for sender in ("x@example.test", "y@strict.test"):
+                with smtplib.SMTP("127.0.0.1", s.port("smtp"), timeout=120) as c:
+                    c.sendmail(sender, ["alice@example.com"], "Subject: spf\r\n\r\nx\r\n")
+            assert s.wait_for("SPF fail for <y@strict.test>"), s.stdout()[-3000:]
+            out = s.stdout()
+            assert "SPF pass for <x@example.test> from 127.0.0.1" in out, out[-3000:]
+            assert "answer NOERROR example.test TXT" in out, out[-3000:]
+            assert s.stop() == 0
+
+
 def mode_timeout(binary):
     # A listener with a backlog of 0 that never accepts: once its queue is full, Linux drops
     # further SYNs, so a connect neither succeeds nor is refused.
@@ -182,7 +200,7 @@ def mode_timeout(binary):
                 s.stdout()[-3000:]
             assert s.wait_for("deferred"), s.stdout()[-3000:]
             assert "connection refused" not in s.stdout(), s.stdout()[-3000:]
-            s.stop()
+            assert s.stop() == 0
             assert "(1 messages in the queue)" in s.stdout(), s.stdout()[-1000:]
     finally:
         for c in fill:
@@ -212,7 +230,7 @@ def main():
     binary, mode = sys.argv[1], sys.argv[2]
     started = time.time()
     {"dns": mode_dns, "smarthost": mode_smarthost, "defer": mode_defer, "bounce": mode_bounce,
-     "tls": mode_tls, "timeout": mode_timeout, "options": mode_options}[mode](binary)
+     "tls": mode_tls, "timeout": mode_timeout, "spf": mode_spf, "options": mode_options}[mode](binary)
     print("live relay %s: ok (%.1f s)" % (mode, time.time() - started))
 
 
