@@ -71,7 +71,9 @@ class RelayResolver final : public nodes::Resolver {
       return;
     }
     simulated_->resolve_mx(domain, [this, domain, done](nodes::MxAnswer a) mutable {
-      if (a.status != nodes::MxAnswer::Status::NoSuchDomain) {
+      // Only a name the scenario's DNS has never heard of (NXDOMAIN to the MX question) goes
+      // out; a simulated domain that lost its records (no MX, no A: implicit) stays inside.
+      if (a.status != nodes::MxAnswer::Status::NoSuchDomain || a.implicit) {
         done(std::move(a));
         return;
       }
