@@ -13,6 +13,7 @@
 #include "app/lesson_cmd.hpp"
 #include "app/run_cmd.hpp"
 #include "net/live_loop.hpp"
+#include "net/live_relay.hpp"
 #include "net/live_server.hpp"
 #include "net/tls.hpp"
 #include "sim/scenario/simulation.hpp"
@@ -151,7 +152,27 @@ int run_serve_command(const ServeCmdOptions& o, std::FILE* out, std::FILE* err) 
   }
 
   LiveTranscript sink(o.quiet ? nullptr : out, file);
+  boost::asio::io_context io;  // before everything holding Asio objects
+  // Live relay: mail for domains the scenario does not know goes to real servers.
+  std::unique_ptr<net::LiveRelay> relay;
+  if (!o.dns.empty() || !o.relay.empty()) {
+    try {
+      relay = std::make_unique<net::LiveRelay>(
+          io,
+          net::RelayOptions{
+              .dns = o.dns, .relay = o.relay, .mx_port = static_cast<std::uint16_t>(o.mx_port)});
+    } catch (const std::exception& ex) {
+      std::fprintf(err, "smtpsim serve: %s\n", ex.what());
+      return 2;
+    }
+  }
   scenario::LiveHooks hooks;
+  if (relay) {
+    hooks.wrap_resolver = [&relay](std::unique_ptr<nodes::Resolver> simulated, nodes::World& world,
+                                   engine::HostId mta) {
+      return relay->wrap(std::move(simulated), world, mta);
+    };
+  }
   hooks.epoch_unix = static_cast<std::int64_t>(std::time(nullptr));
   spec.script.clear();  // live mode: the mail comes from real clients
   std::unique_ptr<scenario::Simulation> sim;
@@ -162,8 +183,8 @@ int run_serve_command(const ServeCmdOptions& o, std::FILE* out, std::FILE* err) 
     return 2;
   }
 
-  boost::asio::io_context io;
   net::LiveLoop loop(io, sim->queue());
+  if (relay) relay->attach(loop, sim->net());
   net::ServeOptions so;
   so.listen = o.listen;
   so.port_offset = o.port_offset;
@@ -192,6 +213,7 @@ int run_serve_command(const ServeCmdOptions& o, std::FILE* out, std::FILE* err) 
           fmt::format(" {}@{} / {}", user, h.domains.empty() ? h.name : h.domains.front(), pw);
     }
   }
+  if (relay) banner += fmt::format("\n  relay: {}", relay->describe());
   banner +=
       fmt::format("\n  TLS certificate: {}\n  Ctrl-C stops; queued mail is kept.\n", files.cert);
   std::fputs(banner.c_str(), out);
@@ -207,6 +229,7 @@ int run_serve_command(const ServeCmdOptions& o, std::FILE* out, std::FILE* err) 
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;
     server.stop();
+    if (relay) relay->stop();
     loop.pump();
     // Let the closes go out, then stop.
     boost::asio::post(io, [&io] { io.stop(); });

@@ -38,7 +38,9 @@ HostId Network::add_host(std::string name, std::string address, SimTime uplink_l
 
 HostId Network::add_real_host(std::string name, std::string address) {
   // Real clients may share an address (two connections from 127.0.0.1): only names are unique.
-  if (find(name) >= 0) throw std::invalid_argument(fmt::format("duplicate host {}", name));
+  if (auto it = by_key_.find(name); it != by_key_.end() && hosts_[it->second].name == name) {
+    throw std::invalid_argument(fmt::format("duplicate host {}", name));
+  }
   hosts_.push_back(Host{std::move(name), std::move(address), 0, true, true, true, {}});
   const auto h = static_cast<HostId>(hosts_.size() - 1);
   by_key_.emplace(hosts_[h].name, h);
@@ -47,8 +49,14 @@ HostId Network::add_real_host(std::string name, std::string address) {
 }
 
 HostId Network::find_or_outside(const std::string& address) {
-  if (const HostId h = find(address); h >= 0) return h;
-  if (!outside_ || address.empty()) return -1;
+  if (!outside_ || address.empty()) return find(address);
+  // A real server is a host of its own, named by its address: an external client that
+  // shares the address (both on 127.0.0.1 in a test) is another machine.
+  for (std::size_t i = 0; i < hosts_.size(); ++i) {
+    if (hosts_[i].name == address || (!hosts_[i].real && hosts_[i].address == address)) {
+      return static_cast<HostId>(i);
+    }
+  }
   return add_real_host(address, address);
 }
 
