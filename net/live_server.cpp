@@ -37,7 +37,9 @@ class LiveServer::Client : public engine::ConnectionHandler,
   Client(LiveServer& server, tcp::socket socket, const ServedPort& port)
       : server_(server),
         port_(port),
-        stream_(std::make_shared<Stream>(std::move(socket), server.opt_.tls)) {}
+        stream_(std::make_shared<Stream>(std::move(socket), server.opt_.tls)) {
+    stream_->set_handshake_timeout(server.opt_.handshake_timeout);
+  }
 
   const std::string& address() const { return address_; }
 

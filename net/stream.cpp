@@ -153,6 +153,18 @@ void Stream::start_tls(bool server_side, std::string sni, TlsDoneFn done) {
   tls_sni_ = std::move(sni);
   tls_done_ = std::move(done);
   before_tls_ = out_.size();
+  // A peer that asked for TLS (or connected to an implicit-TLS port) and then says nothing
+  // would otherwise hold the connection for ever: the machine's idle timer does not run
+  // while the transport is between plaintext and TLS.
+  auto self = shared_from_this();
+  tls_timer_ = std::make_unique<asio::steady_timer>(ssl_.get_executor());
+  tls_timer_->expires_after(handshake_timeout_);
+  tls_timer_->async_wait([self](const error_code& ec) {
+    if (ec || self->ended_ || self->tls_on_) return;
+    auto done = std::move(self->tls_done_);
+    if (done) done(false, "TLS handshake timed out");
+    self->finish("TLS handshake timed out");
+  });
   // Inside the data callback: on_read() continues. Otherwise a pending read (or the write
   // queue) finishes first.
   if (!in_callback_) maybe_handshake();
@@ -174,6 +186,7 @@ void Stream::maybe_handshake() {
   auto self = shared_from_this();
   auto handler = [self](const error_code& ec, std::size_t) {
     self->handshaking_ = false;
+    if (self->tls_timer_) self->tls_timer_->cancel();
     if (self->ended_) return;
     auto done = std::move(self->tls_done_);
     if (ec) {
@@ -242,6 +255,7 @@ void Stream::finish(const std::string& why) {
   error_code ec;
   ssl_.next_layer().close(ec);
   if (close_timer_) close_timer_->cancel();
+  if (tls_timer_) tls_timer_->cancel();
   if (on_end_) {
     auto fn = std::move(on_end_);
     fn(why);

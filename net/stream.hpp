@@ -44,6 +44,9 @@ class Stream : public std::enable_shared_from_this<Stream> {
   // Switches to TLS after the queued writes are out; the read loop resumes inside TLS.
   // `sni`: the server name to send and verify (client side; empty on the server side).
   void start_tls(bool server_side, std::string sni, TlsDoneFn done);
+  // How long start_tls() may take from the request to the finished handshake (the peer may
+  // never send its ClientHello): past it the connection ends with "TLS handshake timed out".
+  void set_handshake_timeout(std::chrono::milliseconds t) { handshake_timeout_ = t; }
   // Closes after the queued writes are out (TLS close_notify first when on).
   void close();
   // Closes now, dropping what is queued (a reset).
@@ -78,6 +81,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
   std::string tls_prefix_;      // the start of the peer's handshake, read before TLS was on
   std::size_t before_tls_ = 0;  // queued writes that go out in plaintext before the switch
   std::unique_ptr<asio::steady_timer> close_timer_;
+  std::unique_ptr<asio::steady_timer> tls_timer_;
+  std::chrono::milliseconds handshake_timeout_{60'000};
   bool reading_now_ = false, writing_now_ = false;
   bool tls_on_ = false;
   bool tls_wanted_ = false, tls_server_ = false;
