@@ -7,6 +7,7 @@ it (in the same segment and in the next one), POP3 dropped after DELE, a huge IM
 Usage: serve_robust.py SMTPSIM_BINARY"""
 import poplib
 import smtplib
+import socket
 import ssl
 import sys
 import threading
@@ -195,6 +196,29 @@ def endless_line(s):
     return before, after
 
 
+def never_reads(s):
+    """A client that pipelines commands and never reads the replies: serve stops reading from
+    it once its answers pile up (its sends block) instead of holding them all in memory."""
+    c = Smtp(s.port("smtp"))
+    assert code(c.cmd("EHLO deaf.example.org")) == 250
+    assert code(c.cmd("MAIL FROM:<x@example.org>")) == 250
+    before = vm_rss_kb(s.proc.pid)
+    batch = b"RCPT TO:<bob@example.com>\r\n" * 4000
+    c.sock.settimeout(10)
+    sent = 0
+    try:
+        while sent < 400 * len(batch):  # 43 MB of commands, ~55 MB of replies
+            c.sock.sendall(batch)
+            sent += len(batch)
+    except socket.timeout:
+        pass
+    after = vm_rss_kb(s.proc.pid)
+    assert sent < 400 * len(batch), "serve read 43 MB without anyone reading its replies"
+    assert after - before < 32 * 1024, (before, after)
+    reset(c.sock)
+    return sent
+
+
 def starttls_injection(s):
     ctx = ssl.create_default_context(cafile=s.cert)
     ctx.check_hostname = False
@@ -342,6 +366,7 @@ def main():
         recipient_flood(s)
         huge_size(s)
         before, after = endless_line(s)
+        deaf = never_reads(s)
         starttls_injection(s)
         delivered = vanish_mid_data(s, delivered)
         pop3_drop_after_dele(s)
@@ -357,8 +382,9 @@ def main():
         # The injected commands never ran: no line of the transcript carries them as a command.
         assert "injected-one" not in text and "injected-two" not in text, "injection ran"
         assert "discarded (CVE-2011-0411)" in text or "TLS handshake failed" in text
-        print("ok: %d messages; VmRSS %d kB -> %d kB over a 64 MB line; send+read past 50 "
-              "silent connections: %.2f s" % (delivered, before, after, took))
+        print("ok: %d messages; VmRSS %d kB -> %d kB over a 64 MB line; a client that never "
+              "reads was read %d bytes; send+read past 50 silent connections: %.2f s"
+              % (delivered, before, after, deaf, took))
 
 
 if __name__ == "__main__":
