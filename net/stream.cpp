@@ -95,7 +95,10 @@ void Stream::on_read(const error_code& ec, std::size_t n) {
   auto self = shared_from_this();  // the owner may drop us inside the callback
   if (on_data_) on_data_(std::string_view(reading_.data(), n));
   in_callback_ = false;
-  if (ended_) return;
+  if (ended_) {
+    on_data_ = nullptr;  // finish() could not drop it while it was running
+    return;
+  }
   if (tls_wanted_ && !tls_on_) {
     maybe_handshake();
   } else {
@@ -273,6 +276,10 @@ void Stream::finish(const std::string& why) {
   ssl_.next_layer().close(ec);
   if (close_timer_) close_timer_->cancel();
   if (tls_timer_) tls_timer_->cancel();
+  // The owner's callbacks usually hold the owner, which holds us: drop them so the pair can
+  // go (a cycle here kept every finished connection in memory, ~100 kB each under ASan).
+  if (!in_callback_) on_data_ = nullptr;
+  tls_done_ = nullptr;
   if (on_end_) {
     auto fn = std::move(on_end_);
     fn(why);

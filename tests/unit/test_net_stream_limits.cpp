@@ -109,4 +109,30 @@ TEST(NetStreamLimits, PeerThatNeverReadsIsNotReadWithoutBound) {
   EXPECT_EQ(got, sent);  // nothing the client sent was lost on the way
 }
 
+// An owner whose callbacks hold it (as LiveServer's clients do) is let go once the stream
+// ends: the callbacks are dropped, not kept in a cycle with the owner.
+TEST(NetStreamLimits, EndedStreamLetsItsOwnerGo) {
+  struct Owner {
+    std::shared_ptr<Stream> stream;
+  };
+  for (bool peer_closes : {true, false}) {
+    Pair p;
+    std::weak_ptr<Owner> watch;
+    {
+      auto owner = std::make_shared<Owner>();
+      owner->stream = p.server;
+      owner->stream->start([owner](std::string_view) {}, [owner](const std::string&) {});
+      watch = owner;
+    }
+    p.server.reset();
+    if (peer_closes) {
+      p.client.close();
+    } else {
+      watch.lock()->stream->close();
+    }
+    p.io.run_for(500ms);
+    EXPECT_TRUE(watch.expired()) << (peer_closes ? "peer closed" : "we closed");
+  }
+}
+
 }  // namespace
