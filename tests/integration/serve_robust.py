@@ -315,6 +315,19 @@ def imap_huge_literal(s):
                 if not r.startswith(b"*"):
                     break
             assert r.startswith(b"a4 OK"), r
+            # A non-synchronizing literal (RFC 7888 LITERAL+) past the cap: BAD, and the
+            # bytes announced are discarded, never run as commands.
+            c.sock.sendall(b"a5 APPEND INBOX {999999999+}\r\na6 CREATE smuggled\r\n")
+            r = c.line()
+            assert r.startswith(b"a5 BAD") or r.startswith(b"* BYE"), r
+    c.sock.close()
+    c = Lines(connect(s.port("imap")))
+    assert c.line().startswith(b"* OK")
+    c.sock.sendall(b"b1 LOGIN bob bob\r\nb2 LIST \"\" *\r\n")
+    listing = b""
+    while not listing.endswith(b"b2 OK LIST completed\r\n"):
+        listing += c.line()
+    assert b"smuggled" not in listing, listing
     c.sock.close()
 
 
@@ -400,6 +413,8 @@ def main():
         assert n == delivered, (n, delivered)
         code_ = s.stop()
         assert code_ == 0, (code_, s.stderr())
+        # Nothing half-received was queued either (all of bob's mail is local).
+        assert "(0 messages in the queue)" in s.stdout(), s.stdout()[-500:]
         text = s.transcript()
         # The injected commands never ran: no line of the transcript carries them as a command.
         assert "injected-one" not in text and "injected-two" not in text, "injection ran"
