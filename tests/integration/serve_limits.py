@@ -5,6 +5,7 @@ the message text, an AUTH exchange, a TLS handshake that never starts (implicit 
 STARTTLS) — plus the minimum data rate (a trickle is cut with 421 4.4.2, a slow but steady
 sender is not). The timeouts run with --timeout-scale so the RFC's minutes take seconds.
 Usage: serve_limits.py SMTPSIM_BINARY"""
+import socket
 import ssl
 import sys
 import threading
@@ -119,6 +120,37 @@ def timeouts(binary):
         assert m.line().startswith(b"* OK")
         watch("imap idle", m, "* BYE")
 
+        # A client that pipelines and never reads: serve stops reading it, its idle timeout
+        # ends the session, and the close gives up on the unread answers after 30 s
+        # (net::Stream::kCloseGrace): the socket does not stay open for ever.
+        deaf = Smtp(s.port("smtp"))
+        assert code(deaf.cmd("EHLO deaf.example.org")) == 250
+        assert code(deaf.cmd("MAIL FROM:<x@example.org>")) == 250
+        deaf.sock.setblocking(False)
+        batch = b"RCPT TO:<bob@example.com>\r\n" * 4000
+        try:
+            while True:
+                deaf.sock.send(batch)
+        except BlockingIOError:
+            pass
+        deaf.sock.setblocking(True)
+
+        def deaf_watch():
+            start = time.time()
+            # Looked at without reading (reading would let serve finish its writes): the
+            # kernel's TCP state of our end, 1 = still ESTABLISHED, 7 = CLOSE (reset).
+            # Idle timeout + 30 s grace, after serve has worked through what it had read.
+            state = 1
+            while state == 1 and time.time() - start < 300 * SCALE + 30 + 120:
+                time.sleep(1)
+                state = deaf.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)[0]
+            results["deaf"] = (state != 1, time.time() - start, "tcp state %d" % state)
+            deaf.sock.close()
+
+        t = threading.Thread(target=deaf_watch)
+        t.start()
+        threads.append(t)
+
         # The minimum data rate: 4 bytes a second is far below 500 B/s; the budget (the idle
         # timeout) runs out and the client hears 421 4.4.2. Nothing is delivered.
         trickle = Smtp(s.port("smtp"))
@@ -156,7 +188,7 @@ def timeouts(binary):
             t.join(300)
         failed = {k: v for k, v in results.items() if not v[0]}
         assert not failed, failed
-        assert len(results) == 8, results
+        assert len(results) == 9, results
         n, headers = count_pop3(s.port("pop3"))
         assert n == 1 and b"Subject: steady" in headers[0], (n, headers)
         assert s.stop() == 0
