@@ -111,7 +111,9 @@ TEST(ServerDataRate, SilenceAfter354IsTheIdleTimeout) {
   const auto start = b.open_data();
   b.q.run_until(start + 1000 * kSecond);
   ASSERT_GE(b.raw.closed_at, 0);
-  EXPECT_NE(b.raw.heard.find("421 4.4.2 mail.example.com Error: timeout exceeded"), std::string::npos) << b.raw.heard;
+  EXPECT_NE(b.raw.heard.find("421 4.4.2 mail.example.com Error: timeout exceeded"),
+            std::string::npos)
+      << b.raw.heard;
   EXPECT_EQ(b.raw.heard.find("minimum data rate"), std::string::npos) << b.raw.heard;
   EXPECT_NEAR(double(b.raw.closed_at - start) / kSecond, 300.0, 1.0);
 }
