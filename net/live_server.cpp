@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstring>
 
 #include "net/stream.hpp"
 
@@ -37,7 +39,9 @@ class LiveServer::Client : public engine::ConnectionHandler,
   Client(LiveServer& server, tcp::socket socket, const ServedPort& port)
       : server_(server),
         port_(port),
-        stream_(std::make_shared<Stream>(std::move(socket), server.opt_.tls)) {}
+        stream_(std::make_shared<Stream>(std::move(socket), server.opt_.tls)) {
+    stream_->set_handshake_timeout(server.opt_.handshake_timeout);
+  }
 
   const std::string& address() const { return address_; }
 
@@ -170,6 +174,8 @@ class LiveServer::Client : public engine::ConnectionHandler,
 struct LiveServer::Acceptor {
   ServedPort port;
   tcp::acceptor acceptor;
+  boost::asio::steady_timer pause{acceptor.get_executor()};
+  bool said_why = false;  // the accept failure is traced once per port, not once a turn
 };
 
 LiveServer::LiveServer(LiveLoop& loop, engine::Network& net, engine::HostId provider,
@@ -208,9 +214,32 @@ void LiveServer::start() {
 
 void LiveServer::accept_next(Acceptor& a) {
   a.acceptor.async_accept([this, &a](const error_code& ec, tcp::socket socket) {
-    if (stopped_) return;
-    if (!ec) on_accept(a, std::move(socket));
-    accept_next(a);
+    if (stopped_ || ec == boost::asio::error::operation_aborted) return;
+    if (!ec) {
+      on_accept(a, std::move(socket));
+      accept_next(a);
+      return;
+    }
+    // Out of file descriptors (EMFILE/ENFILE) or memory: the connection stays in the
+    // backlog; trying again at once would spin the loop at full CPU and starve every open
+    // session. Wait a little, as nginx and Postfix's master do.
+    if (!a.said_why) {
+      a.said_why = true;
+      loop_.sync();
+      net_.trace(Event{.kind = EventKind::Note,
+                       .host = net_.name(provider_),
+                       .port = a.port.simulated,
+                       .proto = a.port.proto,
+                       // strerror, not ec.message(): with no descriptor left, UBSan's
+                       // vptr check on the category's virtual call cannot probe memory.
+                       .text = fmt::format("cannot accept on port {}: {}; retrying every 100 ms",
+                                           a.port.real, std::strerror(ec.value())),
+                       .detail = "error"});
+    }
+    a.pause.expires_after(std::chrono::milliseconds(100));
+    a.pause.async_wait([this, &a](const error_code& wait_ec) {
+      if (!wait_ec && !stopped_) accept_next(a);
+    });
   });
 }
 
@@ -229,7 +258,10 @@ void LiveServer::on_accept(Acceptor& a, tcp::socket socket) {
   const auto remote = socket.remote_endpoint(ec);
   if (ec) return;
   const std::string address = remote.address().to_string();
-  if (clients_.size() >= opt_.max_connections || per_address_[address] >= opt_.max_per_client) {
+  // find(), not operator[]: a refused address must not leave an entry behind.
+  const auto held = per_address_.find(address);
+  const std::size_t from_address = held == per_address_.end() ? 0 : held->second;
+  if (clients_.size() >= opt_.max_connections || from_address >= opt_.max_per_client) {
     ++refused_busy_;
     auto s = std::make_shared<Stream>(std::move(socket), nullptr);
     s->start([](std::string_view) {}, [s](const std::string&) {});
@@ -267,6 +299,7 @@ void LiveServer::stop() {
   for (auto& a : acceptors_) {
     error_code ec;
     a->acceptor.close(ec);
+    a->pause.cancel();
   }
   auto all = clients_;
   for (auto& [raw, c] : all) c->shut();

@@ -14,6 +14,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -32,6 +33,9 @@ struct ServeOptions {
   std::shared_ptr<boost::asio::ssl::context> tls;  // null: no STARTTLS, no implicit-TLS ports
   std::size_t max_connections = 200;               // in all
   std::size_t max_per_client = 20;                 // from one address
+  // A client of an implicit-TLS port, or one that asked for STARTTLS, must finish the TLS
+  // handshake within this (the machines' idle timers do not run meanwhile).
+  std::chrono::milliseconds handshake_timeout{60'000};
 };
 
 struct ServedPort {

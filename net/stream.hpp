@@ -6,6 +6,9 @@
 // as plaintext. Bytes already read when TLS is asked for from elsewhere are dropped and
 // counted (RFC 3207 §5 / CVE-2011-0411: no plaintext command may survive into TLS).
 // Writes are queued and go out in order; a TLS handshake waits until they are on the wire.
+// A peer that sends without reading the answers (pipelining into a full socket) is not read
+// from while more than kMaxQueued bytes wait to go out: its own sends block in its kernel
+// instead of our memory growing. A close gives queued writes kCloseGrace to drain.
 // Trusts Asio and OpenSSL; owns no protocol knowledge.
 #pragma once
 
@@ -44,6 +47,9 @@ class Stream : public std::enable_shared_from_this<Stream> {
   // Switches to TLS after the queued writes are out; the read loop resumes inside TLS.
   // `sni`: the server name to send and verify (client side; empty on the server side).
   void start_tls(bool server_side, std::string sni, TlsDoneFn done);
+  // How long start_tls() may take from the request to the finished handshake (the peer may
+  // never send its ClientHello): past it the connection ends with "TLS handshake timed out".
+  void set_handshake_timeout(std::chrono::milliseconds t) { handshake_timeout_ = t; }
   // Closes after the queued writes are out (TLS close_notify first when on).
   void close();
   // Closes now, dropping what is queued (a reset).
@@ -54,7 +60,9 @@ class Stream : public std::enable_shared_from_this<Stream> {
   std::string tls_description() const;  // "TLSv1.3 TLS_AES_256_GCM_SHA384"
   std::string peer_certificate_subject() const;
   std::size_t dropped_plaintext() const { return dropped_; }
-  std::size_t queued_bytes() const;
+  std::size_t queued_bytes() const { return queued_; }
+  static constexpr std::size_t kMaxQueued = 256 * 1024;
+  static constexpr std::chrono::seconds kCloseGrace{30};
   std::uint64_t bytes_in() const { return bytes_in_; }
   std::uint64_t bytes_out() const { return bytes_out_; }
   std::string remote() const;  // "127.0.0.1:53122"
@@ -74,10 +82,14 @@ class Stream : public std::enable_shared_from_this<Stream> {
   DataFn on_data_;
   EndFn on_end_;
   std::deque<std::string> out_;
+  std::size_t queued_ = 0;      // bytes in out_
+  bool read_paused_ = false;    // too much queued: reading resumes once it drains
   std::string reading_;         // buffer of the read in progress
   std::string tls_prefix_;      // the start of the peer's handshake, read before TLS was on
   std::size_t before_tls_ = 0;  // queued writes that go out in plaintext before the switch
   std::unique_ptr<asio::steady_timer> close_timer_;
+  std::unique_ptr<asio::steady_timer> tls_timer_;
+  std::chrono::milliseconds handshake_timeout_{60'000};
   bool reading_now_ = false, writing_now_ = false;
   bool tls_on_ = false;
   bool tls_wanted_ = false, tls_server_ = false;

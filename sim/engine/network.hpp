@@ -122,6 +122,15 @@ class Network {
   std::size_t open_connections() const;
 
   SimTime connect_timeout = 30 * kSecond;  // Postfix smtp_connect_timeout
+  // How long servers wait for a silent or slow client, as a factor of the RFC defaults
+  // (SMTP 5 min, POP3 10 min, IMAP 30 min). 1 everywhere except tests of live mode
+  // (`smtpsim serve --timeout-scale`), which cannot wait minutes for each timeout.
+  double server_timeout_scale = 1.0;
+  SimTime server_timeout(SimTime rfc_default) const {
+    return server_timeout_scale == 1.0
+               ? rfc_default
+               : static_cast<SimTime>(static_cast<double>(rfc_default) * server_timeout_scale);
+  }
 
   EventQueue& queue() { return q_; }
   trace::Sink& sink() { return sink_; }

@@ -48,7 +48,7 @@ class SessionConn : public RetrievalService::Conn {
       : world_(world),
         mda_(mda),
         conn_(world.net, engine::Side::Server, mda.host(), client, port, proto, std::move(session),
-              idle_of<typename Machine::SessionType>()),
+              world.net.server_timeout(idle_of<typename Machine::SessionType>())),
         // A real client (live mode) has no machine of ours to trace its lines: this end does.
         tracer_(
             world.net, id, world.net.name(mda.host()), world.net.name(client), port,

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace smtpsim::nodes {
 
 using engine::Side;
@@ -80,7 +82,13 @@ class SmtpService::Conn : public engine::ConnectionHandler {
                 /*emit_lines=*/svc.net_.is_real(client), [this] { return session_.tls_active(); }),
         idle_timer_(svc.net_.queue(), [this] {
           if (done_ || gated_) return;
-          session_.timeout();
+          // In DATA with text already received, the budget ran out before the idle timeout
+          // would have: the client is too slow, not silent.
+          if (in_data_ && data_bytes_ > 0) {
+            session_.too_slow();
+          } else {
+            session_.timeout();
+          }
           pump();
         }) {
     tracer_.set_server_side(true);
@@ -92,6 +100,7 @@ class SmtpService::Conn : public engine::ConnectionHandler {
   }
   void on_data(engine::ConnId, std::string_view bytes) override {
     if (done_) return;
+    if (in_data_) charge_data(bytes.size());
     session_.receive(bytes);
     pump();
   }
@@ -161,10 +170,49 @@ class SmtpService::Conn : public engine::ConnectionHandler {
       return;  // NeedData
     }
   }
-  void arm_idle_timer() {
-    idle_timer_.arm(
+  engine::SimTime idle() const {
+    return svc_.net_.server_timeout(
         std::chrono::duration_cast<std::chrono::microseconds>(smtp::ServerSession::idle_timeout())
             .count());
+  }
+  // RFC 5321 §4.5.3.2.7: the server waits at least 5 minutes for the next command or text
+  // block; during DATA no longer than the data-rate budget allows (Postfix smtpd_min_data_rate).
+  void arm_idle_timer() {
+    const bool data =
+        session_.state() == smtp::ServerState::Data && session_.config().min_data_rate > 0;
+    if (data && !in_data_) {  // 354 just went out: a full budget
+      in_data_ = true;
+      data_bytes_ = 0;
+      budget_ = idle();
+      last_read_ = svc_.net_.queue().now();
+    } else if (!data) {
+      in_data_ = false;
+    }
+    if (in_data_) {
+      if (budget_ <= 0) {
+        session_.too_slow();
+        // The 421 and the close go out from a fresh pump, not from inside this one.
+        svc_.net_.queue().schedule_in(0, [this, alive = alive_] {
+          if (*alive) pump();
+        });
+        return;
+      }
+      idle_timer_.arm(budget_);
+      return;
+    }
+    idle_timer_.arm(idle());
+  }
+  // A read of `n` bytes of message text: the time since the last one is spent, the bytes
+  // earn n / rate seconds, and the budget never exceeds the idle timeout.
+  void charge_data(std::size_t n) {
+    const engine::SimTime now = svc_.net_.queue().now();
+    data_bytes_ += n;
+    budget_ -= now - last_read_;
+    last_read_ = now;
+    if (budget_ <= 0) return;  // spent before these bytes came: too late to earn more
+    budget_ += static_cast<engine::SimTime>(n) * engine::kSecond /
+               static_cast<engine::SimTime>(session_.config().min_data_rate);
+    budget_ = std::min(budget_, idle());
   }
 
  public:
@@ -179,6 +227,10 @@ class SmtpService::Conn : public engine::ConnectionHandler {
   bool handshaking_ = false;
   bool gated_ = false;        // MAIL FROM waits for the service's gate
   engine::Timer idle_timer_;  // one pending wake-up, not one event per exchange
+  bool in_data_ = false;      // the client is sending message text (after 354)
+  std::uint64_t data_bytes_ = 0;
+  engine::SimTime budget_ = 0;     // how long the client may still take (min data rate)
+  engine::SimTime last_read_ = 0;  // virtual time of the last read during DATA
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -140,6 +140,15 @@ void ServerSession::timeout() {
              "421 timeout");
 }
 
+void ServerSession::too_slow() {
+  if (state_ == ServerState::Closed) return;
+  // Postfix answers its per-request deadline the same way: 421 4.4.2, then the close.
+  close_with(Reply{421, "4.4.2",
+                   fmt::format("{} Error: timeout exceeded (minimum data rate {} bytes/s)",
+                               cfg_.hostname, cfg_.min_data_rate)},
+             "421 timeout");
+}
+
 void ServerSession::shutdown(Reply r) {
   if (state_ == ServerState::Closed) return;
   close_with(r, "421 shutdown");

@@ -49,6 +49,12 @@ struct ServerConfig {
   bool plaintext_auth_needs_tls = true;  // PLAIN/LOGIN only inside TLS (538 5.7.11)
   bool tls_required = false;             // everything but EHLO/STARTTLS/NOOP/RSET/QUIT -> 530
   bool enforce_sync = true;  // RFC 2920 group rules; violators get 554 5.5.0 and are dropped
+  // Postfix smtpd_min_data_rate (3.7+ default 500 bytes/s; 0 = off): during DATA the idle
+  // budget shrinks with the time each read takes and grows by bytes/rate, never beyond the
+  // idle timeout, so a client trickling the message slower than this is dropped with
+  // 421 4.4.2 instead of holding the session for hours. The machine has no clock: its
+  // driver keeps the budget and calls too_slow().
+  std::uint64_t min_data_rate = 500;
   BareLineEnds bare_line_ends = BareLineEnds::Normalize;
   std::string cram_md5_nonce = "1";  // unique per connection; the owner supplies randomness
 };
@@ -109,6 +115,8 @@ class ServerSession {
   // idle timeout expired; the service shuts down.
   void tls_established();
   void timeout();
+  // The driver found the client sending message text slower than cfg.min_data_rate.
+  void too_slow();
   void shutdown(Reply reply);
 
   std::string take_output();
