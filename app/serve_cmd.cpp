@@ -13,6 +13,7 @@
 #include "app/lesson_cmd.hpp"
 #include "app/run_cmd.hpp"
 #include "net/live_loop.hpp"
+#include "net/live_relay.hpp"
 #include "net/live_server.hpp"
 #include "net/serve_setup.hpp"
 #include "net/tls.hpp"
@@ -134,7 +135,27 @@ int run_serve_command(const ServeCmdOptions& o, std::FILE* out, std::FILE* err) 
   }
 
   LiveTranscript sink(o.quiet ? nullptr : out, file);
+  boost::asio::io_context io;  // before everything holding Asio objects
+  // Live relay: mail for domains the scenario does not know goes to real servers.
+  std::unique_ptr<net::LiveRelay> relay;
+  if (!o.dns.empty() || !o.relay.empty()) {
+    try {
+      relay = std::make_unique<net::LiveRelay>(
+          io,
+          net::RelayOptions{
+              .dns = o.dns, .relay = o.relay, .mx_port = static_cast<std::uint16_t>(o.mx_port)});
+    } catch (const std::exception& ex) {
+      std::fprintf(err, "smtpsim serve: %s\n", ex.what());
+      return 2;
+    }
+  }
   scenario::LiveHooks hooks;
+  if (relay) {
+    hooks.wrap_resolver = [&relay](std::unique_ptr<nodes::Resolver> simulated, nodes::World& world,
+                                   engine::HostId mta) {
+      return relay->wrap(std::move(simulated), world, mta);
+    };
+  }
   hooks.epoch_unix = static_cast<std::int64_t>(std::time(nullptr));
   spec.script.clear();  // live mode: the mail comes from real clients
   std::unique_ptr<scenario::Simulation> sim;
@@ -145,8 +166,8 @@ int run_serve_command(const ServeCmdOptions& o, std::FILE* out, std::FILE* err) 
     return 2;
   }
 
-  boost::asio::io_context io;
   net::LiveLoop loop(io, sim->queue());
+  if (relay) relay->attach(loop, sim->net());
   net::ServeOptions so;
   so.listen = o.listen;
   so.port_offset = o.port_offset;
@@ -162,8 +183,9 @@ int run_serve_command(const ServeCmdOptions& o, std::FILE* out, std::FILE* err) 
     return 2;
   }
 
-  const std::string banner = net::serve_banner("smtpsim serve", spec, provider->name, o.listen,
-                                               server.ports(), files.cert);
+  const std::string banner =
+      net::serve_banner("smtpsim serve", spec, provider->name, o.listen, server.ports(), files.cert,
+                        relay ? relay->describe() : std::string{});
   std::fputs(banner.c_str(), out);
   std::fflush(out);
   if (!is_loopback(o.listen)) {
@@ -177,6 +199,7 @@ int run_serve_command(const ServeCmdOptions& o, std::FILE* out, std::FILE* err) 
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;
     server.stop();
+    if (relay) relay->stop();
     loop.pump();
     // Let the closes go out, then stop.
     boost::asio::post(io, [&io] { io.stop(); });

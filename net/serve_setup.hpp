@@ -19,9 +19,11 @@ const scenario::HostSpec* pick_provider(const scenario::Spec& spec);
 std::vector<std::string> scenario_users(const scenario::Spec& spec);
 
 // The banner printed at start: a title line, one line per port, the users, the certificate
-// and how to stop. `program` names the command ("smtpsim serve").
+// and how to stop. `program` names the command ("smtpsim serve"); `relay` (live relay:
+// where mail for other domains goes) is a line of its own when not empty.
 std::string serve_banner(const std::string& program, const scenario::Spec& spec,
                          const std::string& provider, const std::string& listen,
-                         const std::vector<ServedPort>& ports, const std::string& cert);
+                         const std::vector<ServedPort>& ports, const std::string& cert,
+                         const std::string& relay = {});
 
 }  // namespace smtpsim::net

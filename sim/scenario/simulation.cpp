@@ -82,7 +82,8 @@ Simulation::Simulation(const Spec& spec, trace::Sink& sink, std::optional<std::u
       if (!dns_host.empty()) {
         r.resolver = std::make_unique<nodes::DnsResolver>(world_, id, host_or_throw(dns_host));
       }
-      if (hooks_.wrap_resolver) r.resolver = hooks_.wrap_resolver(std::move(r.resolver), id);
+      if (hooks_.wrap_resolver)
+        r.resolver = hooks_.wrap_resolver(std::move(r.resolver), world_, id);
       r.mta = std::make_unique<nodes::Mta>(
           world_, id, std::set<std::string>(h.domains.begin(), h.domains.end()),
           queue_config(h.queue.value_or(spec_.queue)), r.mda.get(), r.resolver.get());

@@ -27,9 +27,10 @@ namespace smtpsim::scenario {
 
 // Live mode's hooks into a simulation (net/ fills them; lessons and tests leave them empty).
 struct LiveHooks {
-  // Wraps the resolver of each MTA (the scenario's DNS first, then real DNS or a smarthost).
+  // Wraps the resolver of each MTA (the scenario's DNS first, then real DNS or a smarthost);
+  // the world gives the wrapper the run's clock, network and RNG (equal MX shuffled by it).
   std::function<std::unique_ptr<nodes::Resolver>(std::unique_ptr<nodes::Resolver> simulated,
-                                                 engine::HostId mta)>
+                                                 nodes::World& world, engine::HostId mta)>
       wrap_resolver;
   // The wall-clock date virtual time 0 stands for (Date:, Received:); the spec's otherwise.
   std::optional<std::int64_t> epoch_unix;

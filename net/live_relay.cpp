@@ -1,0 +1,399 @@
+// The outside gateway and the layered resolver of live relay.
+#include "net/live_relay.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <stdexcept>
+
+#include "net/stream.hpp"
+#include "net/tls.hpp"
+
+namespace smtpsim::net {
+
+using boost::system::error_code;
+using engine::ConnId;
+using engine::Side;
+using trace::Event;
+using trace::EventKind;
+
+namespace {
+
+// "host:port", "[v6]:port" or "host" (then `default_port`).
+std::pair<std::string, std::uint16_t> split_host_port(const std::string& s,
+                                                      std::uint16_t default_port) {
+  std::string host = s, port;
+  if (!s.empty() && s.front() == '[') {
+    const auto close = s.find(']');
+    if (close == std::string::npos) throw std::runtime_error(fmt::format("'{}': missing ']'", s));
+    host = s.substr(1, close - 1);
+    if (close + 1 < s.size()) {
+      if (s[close + 1] != ':') throw std::runtime_error(fmt::format("'{}': expected ':PORT'", s));
+      port = s.substr(close + 2);
+    }
+  } else if (const auto colon = s.rfind(':'); colon != std::string::npos && s.find(':') == colon) {
+    host = s.substr(0, colon);
+    port = s.substr(colon + 1);
+  }
+  if (host.empty()) throw std::runtime_error(fmt::format("'{}' names no host", s));
+  if (port.empty()) return {host, default_port};
+  int n = 0;
+  for (char c : port) {
+    if (c < '0' || c > '9' || n > 65535) {
+      throw std::runtime_error(fmt::format("'{}': '{}' is not a port number", s, port));
+    }
+    n = n * 10 + (c - '0');
+  }
+  if (n < 1 || n > 65535) throw std::runtime_error(fmt::format("'{}': port out of range", s));
+  return {host, static_cast<std::uint16_t>(n)};
+}
+
+// The scenario's DNS first (its domains stay simulated); a domain it has never heard of goes
+// to the real world: c-ares, or the smarthost as the only MX (RFC 5321 §5.1 leaves "relay
+// everything to one host" to configuration; Postfix calls it relayhost).
+class RelayResolver final : public nodes::Resolver {
+ public:
+  RelayResolver(std::unique_ptr<nodes::Resolver> simulated, std::unique_ptr<nodes::Resolver> real,
+                nodes::World& world, engine::HostId host, std::string smarthost_name,
+                std::string smarthost_address)
+      : simulated_(std::move(simulated)),
+        real_(std::move(real)),
+        world_(world),
+        host_(host),
+        smarthost_name_(std::move(smarthost_name)),
+        smarthost_address_(std::move(smarthost_address)) {}
+
+  void resolve_mx(const std::string& domain, std::function<void(nodes::MxAnswer)> done) override {
+    if (!simulated_) {
+      outside_mx(domain, std::move(done));
+      return;
+    }
+    simulated_->resolve_mx(domain, [this, domain, done](nodes::MxAnswer a) mutable {
+      if (a.status != nodes::MxAnswer::Status::NoSuchDomain) {
+        done(std::move(a));
+        return;
+      }
+      outside_mx(domain, std::move(done));
+    });
+  }
+
+  void lookup(const std::string& name, dns::RecordType type,
+              std::function<void(std::optional<dns::Message>)> done) override {
+    if (!simulated_) {
+      outside_lookup(name, type, std::move(done));
+      return;
+    }
+    simulated_->lookup(name, type, [this, name, type, done](std::optional<dns::Message> m) mutable {
+      if (m && m->flags.rcode != dns::Rcode::NXDomain) {
+        done(std::move(m));
+        return;
+      }
+      outside_lookup(name, type, std::move(done));
+    });
+  }
+
+ private:
+  void outside_mx(const std::string& domain, std::function<void(nodes::MxAnswer)> done) {
+    if (smarthost_address_.empty()) {
+      if (real_) {
+        real_->resolve_mx(domain, std::move(done));
+      } else {
+        nodes::MxAnswer a;
+        a.status = nodes::MxAnswer::Status::NoSuchDomain;
+        world_.queue.schedule_in(0, [done, a] { done(a); });
+      }
+      return;
+    }
+    nodes::MxAnswer a;
+    a.targets.push_back(nodes::MxTarget{0, smarthost_name_, smarthost_address_});
+    a.summary = fmt::format("{}: not in the simulation; relayed through the smarthost {} [{}]",
+                            domain, smarthost_name_, smarthost_address_);
+    world_.net.trace(Event{.kind = EventKind::DnsLookup,
+                           .host = world_.net.name(host_),
+                           .proto = "DNS",
+                           .text = a.summary});
+    world_.queue.schedule_in(0, [done, a] { done(a); });
+  }
+
+  void outside_lookup(const std::string& name, dns::RecordType type,
+                      std::function<void(std::optional<dns::Message>)> done) {
+    if (real_) {
+      real_->lookup(name, type, std::move(done));
+      return;
+    }
+    // No real DNS to ask (--relay alone): what the scenario's DNS said stands.
+    dns::Message m = dns::make_response(dns::make_query(0, name, type), dns::Rcode::NXDomain);
+    world_.queue.schedule_in(0, [done, m] { done(m); });
+  }
+
+  std::unique_ptr<nodes::Resolver> simulated_, real_;
+  nodes::World& world_;
+  engine::HostId host_;
+  std::string smarthost_name_, smarthost_address_;
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+class LiveRelay::Outbound : public engine::ConnectionHandler,
+                            public std::enable_shared_from_this<Outbound> {
+ public:
+  Outbound(LiveRelay& relay, ConnId id, std::string host)
+      : relay_(relay), id_(id), host_(std::move(host)), socket_(relay.io_), timer_(relay.io_) {}
+
+  void connect(const tcp::endpoint& to) {
+    auto self = shared_from_this();
+    timer_.expires_after(relay_.opt_.connect_timeout);
+    timer_.async_wait([self](const error_code& ec) {
+      if (ec || self->connected_) return;
+      self->timed_out_ = true;
+      error_code ignored;
+      self->socket_.close(ignored);  // the connect completes with operation_aborted
+    });
+    socket_.async_connect(to, [self](const error_code& ec) { self->on_connect(ec); });
+  }
+
+  void abort() {
+    if (stream_) stream_->abort();
+    error_code ignored;
+    socket_.close(ignored);
+  }
+
+  // engine::ConnectionHandler: the server end of the virtual connection; the simulated MTA
+  // is the client.
+  void on_data(ConnId, std::string_view bytes) override {
+    if (stream_) stream_->write(std::string(bytes));
+  }
+  void on_closed(ConnId) override {
+    sim_done_ = true;  // the network marked our end closed: it calls us no more
+    if (stream_) stream_->close();
+    done();
+  }
+  void on_tls_start(ConnId) override {
+    if (!stream_) return;
+    // RFC 7435 §2 / RFC 3207 §4.1: opportunistic TLS between MTAs, unauthenticated; no SNI
+    // (the gateway knows the address, not the MX name).
+    stream_->start_tls(false, {}, [weak = weak_from_this()](bool ok, const std::string& detail) {
+      auto self = weak.lock();
+      // Failure: the stream ends itself and says why (socket_ended).
+      if (!ok || !self || !self->relay_.net_) return;
+      self->relay_.loop_->sync();
+      const std::string subject = self->stream_->peer_certificate_subject();
+      self->trace(EventKind::TlsStarted,
+                  fmt::format("TLS handshake complete ({}); certificate {} not verified "
+                              "(opportunistic TLS, RFC 7435)",
+                              detail, subject.empty() ? "(none)" : subject));
+      self->relay_.loop_->pump();
+    });
+  }
+
+ private:
+  void on_connect(const error_code& ec) {
+    timer_.cancel();
+    if (!relay_.net_) return;  // the relay is going away
+    LiveLoop& loop = *relay_.loop_;
+    engine::Network& net = *relay_.net_;
+    loop.sync();
+    if (ec) {
+      sim_done_ = true;
+      net.outside_failed(id_, timed_out_ || ec == boost::asio::error::timed_out ||
+                                      ec == boost::asio::error::host_unreachable ||
+                                      ec == boost::asio::error::network_unreachable
+                                  ? engine::ConnectError::Timeout
+                                  : engine::ConnectError::Refused);
+      loop.pump();
+      done();
+      return;
+    }
+    connected_ = true;
+    stream_ = std::make_shared<Stream>(std::move(socket_), client_context(true));
+    net.outside_connected(id_, this);
+    if (!net.is_open(id_)) {  // the simulated client gave up meanwhile
+      sim_done_ = true;
+      stream_->abort();
+    }
+    // The stream holds us weakly while it reads (the relay owns us); strongly for its end.
+    stream_->start(
+        [weak = weak_from_this()](std::string_view bytes) {
+          if (auto self = weak.lock()) self->from_socket(bytes);
+        },
+        [self = shared_from_this()](const std::string& why) { self->socket_ended(why); });
+    loop.pump();
+  }
+
+  void from_socket(std::string_view bytes) {
+    if (!relay_.net_) return;
+    relay_.loop_->sync();
+    if (!sim_done_) relay_.net_->send(id_, Side::Server, std::string(bytes));
+    // The machine answers in this same turn (no simulated latency on real paths): a
+    // "220 Ready to start TLS" it reads here switches the stream before its next read.
+    relay_.loop_->pump();
+  }
+
+  void socket_ended(const std::string& why) {
+    if (!relay_.net_) return;
+    relay_.loop_->sync();
+    if (!why.empty() && why != "the peer closed the connection") {
+      trace(EventKind::Note, why, "error");
+    }
+    if (!sim_done_) {
+      sim_done_ = true;
+      relay_.net_->close(id_, Side::Server);
+    }
+    relay_.loop_->pump();
+    done();
+  }
+
+  void trace(EventKind kind, std::string text, std::string detail = {}) {
+    engine::Network& net = *relay_.net_;
+    if (!net.is_open(id_)) return;
+    net.trace(Event{.kind = kind,
+                    .host = net.name(net.client_host(id_)),
+                    .peer = net.name(net.server_host(id_)),
+                    .conn = id_,
+                    .port = net.port(id_),
+                    .proto = "SMTP",
+                    .text = std::move(text),
+                    .detail = std::move(detail)});
+  }
+
+  void done() {
+    if (!relay_.net_) return;
+    if (!sim_done_ || (stream_ && stream_->open()) || forgotten_) return;
+    forgotten_ = true;
+    boost::asio::post(relay_.io_,
+                      [r = &relay_, self = shared_from_this()] { r->forget(self.get()); });
+  }
+
+  LiveRelay& relay_;
+  ConnId id_;
+  std::string host_;
+  tcp::socket socket_;
+  boost::asio::steady_timer timer_;
+  std::shared_ptr<Stream> stream_;
+  bool connected_ = false, timed_out_ = false;
+  bool sim_done_ = false, forgotten_ = false;
+};
+
+// ---------------------------------------------------------------------------------------
+LiveRelay::LiveRelay(boost::asio::io_context& io, RelayOptions options)
+    : io_(io), opt_(std::move(options)) {
+  if (!opt_.dns.empty()) {
+    try {
+      cares_ = std::make_unique<CaresChannel>(
+          io_, CaresOptions{opt_.dns, opt_.dns_timeout_ms, opt_.dns_tries});
+    } catch (const std::exception& ex) {
+      throw std::runtime_error(fmt::format("--dns: {}", ex.what()));
+    }
+  }
+  if (!opt_.relay.empty()) relay_setup();
+}
+
+void LiveRelay::relay_setup() {
+  std::string host;
+  std::uint16_t port = 25;
+  try {
+    std::tie(host, port) = split_host_port(opt_.relay, 25);
+  } catch (const std::exception& ex) {
+    throw std::runtime_error(fmt::format("--relay: {}", ex.what()));
+  }
+  smarthost_name_ = host;
+  smarthost_port_ = port;
+  error_code ec;
+  const auto literal = boost::asio::ip::make_address(host, ec);
+  if (!ec) {
+    smarthost_address_ = literal.to_string();
+  } else {
+    // Once, at start (getaddrinfo): the smarthost is configuration, not a per-message
+    // lookup. IPv4 first, as the simulated network's addresses are.
+    tcp::resolver resolver(io_);
+    auto found = resolver.resolve(host, std::to_string(port), ec);
+    if (ec || found.empty()) {
+      throw std::runtime_error(fmt::format("--relay: cannot find the address of {}: {}", host,
+                                           ec ? ec.message() : "no address"));
+    }
+    for (const auto& e : found) {
+      if (smarthost_address_.empty() || e.endpoint().address().is_v4()) {
+        smarthost_address_ = e.endpoint().address().to_string();
+        if (e.endpoint().address().is_v4()) break;
+      }
+    }
+  }
+}
+
+LiveRelay::~LiveRelay() {
+  // The simulation may be gone already: the connections end without telling it.
+  net_ = nullptr;
+  loop_ = nullptr;
+  stop();
+  conns_.clear();
+}
+
+std::unique_ptr<nodes::Resolver> LiveRelay::wrap(std::unique_ptr<nodes::Resolver> simulated,
+                                                 nodes::World& world, engine::HostId mta) {
+  std::unique_ptr<nodes::Resolver> real;
+  if (cares_) real = std::make_unique<CaresResolver>(world, mta, *cares_);
+  return std::make_unique<RelayResolver>(std::move(simulated), std::move(real), world, mta,
+                                         smarthost_name_, smarthost_address_);
+}
+
+void LiveRelay::attach(LiveLoop& loop, engine::Network& net) {
+  loop_ = &loop;
+  net_ = &net;
+  if (cares_) cares_->set_loop(&loop);
+  net.set_outside(this);
+}
+
+void LiveRelay::stop() {
+  auto all = conns_;
+  for (auto& [raw, c] : all) c->abort();
+}
+
+std::string LiveRelay::describe() const {
+  if (!smarthost_address_.empty()) {
+    return fmt::format(
+        "mail for other domains goes to the smarthost {}:{}{}", smarthost_name_, smarthost_port_,
+        smarthost_name_ == smarthost_address_ ? "" : fmt::format(" [{}]", smarthost_address_));
+  }
+  if (cares_) {
+    return fmt::format("mail for other domains goes to their MX hosts (real DNS at {}, port {})",
+                       cares_->server(), opt_.mx_port);
+  }
+  return "mail for other domains is not relayed";
+}
+
+void LiveRelay::open(ConnId id, const std::string& address, std::uint16_t port) {
+  // The MTA dials 25 (RFC 5321 §4.5.4.1 no other port); the real one is configured.
+  std::uint16_t real_port = port;
+  if (port == 25) real_port = smarthost_address_.empty() ? opt_.mx_port : smarthost_port_;
+  error_code ec;
+  const auto ip = boost::asio::ip::make_address(address, ec);
+  auto c = std::make_shared<Outbound>(*this, id, address);
+  conns_[c.get()] = c;
+  if (ec) {  // not an address a socket can reach: no such host
+    boost::asio::post(io_, [this, id, c] {
+      loop_->sync();
+      net_->outside_failed(id, engine::ConnectError::Refused);
+      loop_->pump();
+      forget(c.get());
+    });
+    return;
+  }
+  net_->trace(
+      Event{.kind = EventKind::Note,
+            .host = net_->name(net_->client_host(id)),
+            .peer = address,
+            .conn = id,
+            .port = port,
+            .proto = "SMTP",
+            .text = fmt::format("connecting to {}:{} on the real network", address, real_port)});
+  c->connect(tcp::endpoint(ip, real_port));
+}
+
+void LiveRelay::forget(Outbound* c) {
+  conns_.erase(c);
+}
+
+}  // namespace smtpsim::net
