@@ -168,8 +168,17 @@ std::string write_png(GLFWwindow* win, const std::string& path) {
   return {};
 }
 
-std::string write_layout(const Panels& p, const View& view, float sx, float sy,
-                         const std::string& path) {
+// A JSON string's contents (the live panel's sentences may quote what was typed).
+std::string json_escaped(const std::string& s) {
+  std::string out;
+  for (const char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) >= 0x20) out += c;
+  }
+  return out;
+}
+
+std::string write_layout(const Panels& p, View& view, float sx, float sy, const std::string& path) {
   std::ofstream out(path);
   auto num = [](float v) { return std::to_string(static_cast<int>(std::lround(v))); };
   out << "{\"cursor\": " << view.cursor() << ", \"font_px\": " << num(ImGui::GetFontSize() * sy)
@@ -203,6 +212,12 @@ std::string write_layout(const Panels& p, const View& view, float sx, float sy,
       first = false;
     }
     out << "]}";
+  }
+  if (LiveDriver* d = view.live_driver()) {  // live mode: real clients and the panel's outcome
+    const LiveStatus st = d->status();
+    out << ", \"live\": {\"clients\": " << st.clients << ", \"accepted\": " << st.accepted
+        << ", \"at_edge\": " << (view.at_live_edge() ? "true" : "false") << ", \"panel\": \""
+        << json_escaped(p.live_panel.message(view)) << "\"}";
   }
   out << "}\n";
   out.close();

@@ -33,44 +33,50 @@ std::string LivePanel::message(View& view) const {
 void LivePanel::draw(View& view) {
   if (!open) return;
   const float em = ImGui::GetFontSize();
-  ImGui::SetNextWindowPos(ImGui::GetMainViewport()->GetCenter(), ImGuiCond_Appearing,
-                          ImVec2(0.5f, 0.5f));
+  // At the bottom left, over the canvas's empty margin and clear of the transcript: the
+  // exchange it starts stays in view on both.
+  const ImGuiViewport* vp = ImGui::GetMainViewport();
+  ImGui::SetNextWindowPos(
+      ImVec2(vp->WorkPos.x + em * 0.5f, vp->WorkPos.y + vp->WorkSize.y - em * 5),
+      ImGuiCond_Appearing, ImVec2(0.f, 1.f));
   if (!ImGui::Begin("Connect to a real server###live-panel", &open,
                     ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoCollapse)) {
     ImGui::End();
     return;
   }
-  ImGui::TextDisabled(
-      "The simulator's own SMTP client, on \"this computer\", talks to a real server.");
-  auto field = [&](const char* label, std::string* text, ImGuiInputTextFlags flags = 0) {
-    ImGui::SetNextItemWidth(em * 18);
+  auto field = [&](const char* label, std::string* text, float width,
+                   ImGuiInputTextFlags flags = 0) {
+    ImGui::SetNextItemWidth(em * width);
     ImGui::InputText(label, text, flags);
   };
-  field("host", &form.host);
+  field("host", &form.host, 11);
   ImGui::SameLine();
-  ImGui::SetNextItemWidth(em * 5);
-  ImGui::InputText("port", &form.port, ImGuiInputTextFlags_CharsDecimal);
+  field("port", &form.port, 4, ImGuiInputTextFlags_CharsDecimal);
   ImGui::TextUnformatted("TLS:");
   for (LiveTls t : {LiveTls::None, LiveTls::StartTls, LiveTls::Implicit}) {
     ImGui::SameLine();
     if (ImGui::RadioButton(tls_label(t), form.tls == t)) form.tls = t;
   }
   ImGui::Checkbox("do not verify the certificate (insecure)", &form.insecure);
-  field("user (empty: no AUTH)", &form.user);
-  field("password", &form.password, ImGuiInputTextFlags_Password);
-  field("from", &form.from);
-  field("to", &form.to);
-  field("subject", &form.subject);
-  ImGui::InputTextMultiline("body", &form.body, ImVec2(em * 18, em * 4));
+  field("user", &form.user, 8);
+  ImGui::SameLine();
+  field("password", &form.password, 6, ImGuiInputTextFlags_Password);
+  field("from", &form.from, 11);
+  ImGui::SameLine();
+  field("to", &form.to, 11);
+  field("subject", &form.subject, 24.5f);
+  ImGui::InputTextMultiline("body", &form.body, ImVec2(em * 24.5f, em * 2.6f));
   if (ImGui::Button("Send", ImVec2(em * 6, 0))) send(view);
   ImGui::SameLine();
   if (ImGui::Button("Close")) open = false;
+  ImGui::SameLine();
+  ImGui::TextDisabled("(no user: no AUTH)");
   if (const std::string m = message(view); !m.empty()) {
     const bool bad =
         error_ || m.find("refused") != std::string::npos || m.find("failed") != std::string::npos;
     ImGui::PushStyleColor(ImGuiCol_Text,
                           bad ? ImVec4(1.f, 0.45f, 0.4f, 1.f) : ImVec4(0.55f, 0.9f, 0.55f, 1.f));
-    ImGui::PushTextWrapPos(em * 34);
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + em * 30);
     ImGui::TextUnformatted(m.c_str());
     ImGui::PopTextWrapPos();
     ImGui::PopStyleColor();
