@@ -3,9 +3,9 @@
 127.0.0.1, the picture and the layout file checked.
 
   clients  two raw-socket SMTP clients connect mid-session (greeting read, EHLO sent, kept
-           open); the GUI takes its screenshot a few frames after the second one arrived. Both
-           must be drawn as hosts "external client 127.0.0.1:PORT", left of every scenario
-           host, with the real hosts' plum fill, and the strip must count them.
+           open, NOOP every 0.2 s); the GUI takes its screenshot a few frames after the second
+           one arrived. Both must be drawn as hosts "external client 127.0.0.1:PORT", above
+           every scenario host, with the real hosts' plum fill, and both still connected.
   panel    a `smtpsim serve` (tests/integration/serve_fixture.py) plays the real server; the
            GUI's live panel sends alice -> bob to its submission port with STARTTLS and AUTH
            (the certificate verified against serve's own). The panel must report the real
@@ -119,6 +119,12 @@ def check_clients(binary, outdir, tmp):
             if not greeting.startswith(b"220"):
                 fail("no 220 greeting: %r" % greeting)
             s.sendall(b"EHLO student.example\r\n")
+            reply = b""
+            while b"\r\n250 " not in b"\r\n" + reply:  # the EHLO reply's last line
+                chunk = s.recv(4096)
+                if not chunk:
+                    fail("the connection closed after EHLO: %r" % reply)
+                reply += chunk
             socks.append(s)
         names = ["external client 127.0.0.1:%d" % s.getsockname()[1] for s in socks]
         # Mid-session: both keep talking (NOOP, RFC 5321 §4.1.1.9) while the frames are drawn.
@@ -152,13 +158,15 @@ def check_clients(binary, outdir, tmp):
             fail("%s is not drawn; hosts: %s" % (n, sorted(boxes)))
         b = boxes[n]
         for other in lay["hosts"]:
-            if other["name"] not in names and not b["x1"] < other["x0"]:
-                fail("%s is not left of %s" % (n, other["name"]))
+            if other["name"] not in names and not b["y1"] < other["y0"]:
+                fail("%s is not above %s" % (n, other["name"]))
         if not near(pixel_fill(png, b), REAL_FILL, 6):
             fail("%s is not drawn with the real hosts' fill: %s" % (n, pixel_fill(png, b)))
     if lay.get("live", {}).get("accepted") != 2:
         fail("the strip does not count 2 real clients: %s" % lay.get("live"))
-    print("ok: %s drawn at the left" % ", ".join(names))
+    if lay["live"].get("clients") != 2:
+        fail("the strip does not show 2 clients connected: %s" % lay["live"])
+    print("ok: %s drawn above the scenario" % ", ".join(names))
 
 
 def check_panel(binary, outdir, tmp):

@@ -160,7 +160,7 @@ TEST(LiveView, RealClientsBecomeExtraHostsFromTheirFirstEvent) {
   })) << "the 220 greeting is on its way to the first client";
 }
 
-TEST(LiveLayout, ClientsStackAtTheLeftServersAtTheRightWithoutOverlap) {
+TEST(LiveLayout, ClientsFromTheLeftServersFromTheRightInRowsAboveWithoutOverlap) {
   const auto base = compute_layout(load("default"));
   std::vector<ExtraHost> extra;
   for (int i = 0; i < 9; ++i)
@@ -169,19 +169,22 @@ TEST(LiveLayout, ClientsStackAtTheLeftServersAtTheRightWithoutOverlap) {
   extra.push_back(ExtraHost{"real server 127.0.0.1", "127.0.0.1", 20, true, false, 2525});
   const auto boxes = place_extra_hosts(base, extra);
   ASSERT_EQ(boxes.size(), extra.size());
-  double left = 1e18, right = -1e18;
+  double top = 1e18, left = 1e18, right = -1e18;
   for (const auto& b : base) {
-    left = std::min(left, b.x - b.w / 2);
-    right = std::max(right, b.x + b.w / 2);
+    top = std::min(top, b.y - b.h / 2);
+    left = std::min(left, b.x);
+    right = std::max(right, b.x);
   }
-  for (std::size_t i = 0; i + 1 < boxes.size(); ++i) {
+  for (std::size_t i = 0; i < boxes.size(); ++i) {
     EXPECT_EQ(boxes[i].name, extra[i].name);
     EXPECT_EQ(boxes[i].glyph, Glyph::Real);
-    EXPECT_LT(boxes[i].x + boxes[i].w / 2, left) << boxes[i].name << " is left of the scenario";
+    EXPECT_LT(boxes[i].y + boxes[i].h / 2, top) << boxes[i].name << " is above the scenario";
   }
-  EXPECT_EQ(boxes[0].x, boxes[1].x) << "the first clients stack in one column";
-  EXPECT_LT(boxes[0].y, boxes[1].y);
-  EXPECT_GT(boxes.back().x - boxes.back().w / 2, right) << "a real server goes to the right";
+  EXPECT_EQ(boxes[0].x, left) << "the first client opens the row at the left";
+  EXPECT_EQ(boxes[0].y, boxes[1].y) << "the next one sits beside it";
+  EXPECT_LT(boxes[0].x, boxes[1].x);
+  EXPECT_LT(boxes[8].y, boxes[0].y) << "a full row continues in a row further up";
+  EXPECT_GE(boxes.back().x, right - 1) << "a real server comes from the right";
   EXPECT_EQ(boxes.back().ports, std::vector<int>{2525});
   for (std::size_t i = 0; i < boxes.size(); ++i)
     for (std::size_t j = i + 1; j < boxes.size(); ++j) {
@@ -189,6 +192,10 @@ TEST(LiveLayout, ClientsStackAtTheLeftServersAtTheRightWithoutOverlap) {
                          std::abs(boxes[i].y - boxes[j].y) >= kBoxH + kMinGapY;
       EXPECT_TRUE(apart) << boxes[i].name << " and " << boxes[j].name;
     }
+  // Two hosts only: the row is as wide as the scenario, so the boxes keep their size.
+  const auto two = place_extra_hosts(base, {extra[0], extra.back()});
+  EXPECT_EQ(two[0].y, two[1].y);
+  EXPECT_GE(two[1].x, right - 1);
 }
 
 class LiveCanvas : public HeadlessImGui {};
@@ -210,7 +217,7 @@ TEST_F(LiveCanvas, DrawsRealHostsOnlyFromTheMomentTheyArrive) {
   ASSERT_NE(drawn(), p.canvas.boxes().end());
   for (const auto& b : p.canvas.boxes()) {
     if (b.name != drawn()->name) {
-      EXPECT_LT(drawn()->max.x, b.min.x) << "left of " << b.name;
+      EXPECT_LT(drawn()->max.y, b.min.y) << "above " << b.name;
     }
   }
   // Stepped back to before it connected, the picture shows the network without it.
