@@ -37,7 +37,7 @@ void LivePanel::draw(View& view) {
   // exchange it starts stays in view on both.
   const ImGuiViewport* vp = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(
-      ImVec2(vp->WorkPos.x + em * 0.5f, vp->WorkPos.y + vp->WorkSize.y - em * 5),
+      ImVec2(vp->WorkPos.x + em * 0.5f, vp->WorkPos.y + vp->WorkSize.y - em * 5.5f),
       ImGuiCond_Appearing, ImVec2(0.f, 1.f));
   if (!ImGui::Begin("Connect to a real server###live-panel", &open,
                     ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoCollapse)) {
@@ -71,16 +71,16 @@ void LivePanel::draw(View& view) {
   if (ImGui::Button("Close")) open = false;
   ImGui::SameLine();
   ImGui::TextDisabled("(no user: no AUTH)");
-  if (const std::string m = message(view); !m.empty()) {
-    const bool bad =
-        error_ || m.find("refused") != std::string::npos || m.find("failed") != std::string::npos;
-    ImGui::PushStyleColor(ImGuiCol_Text,
-                          bad ? ImVec4(1.f, 0.45f, 0.4f, 1.f) : ImVec4(0.55f, 0.9f, 0.55f, 1.f));
-    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + em * 30);
-    ImGui::TextUnformatted(m.c_str());
-    ImGui::PopTextWrapPos();
-    ImGui::PopStyleColor();
-  }
+  // Two lines kept for the message whether or not there is one: the window keeps its size.
+  const std::string m = message(view);
+  const bool bad =
+      error_ || m.find("refused") != std::string::npos || m.find("failed") != std::string::npos;
+  ImGui::PushStyleColor(ImGuiCol_Text,
+                        bad ? ImVec4(1.f, 0.45f, 0.4f, 1.f) : ImVec4(0.55f, 0.9f, 0.55f, 1.f));
+  ImGui::BeginChild("live-panel-message", ImVec2(em * 30, ImGui::GetTextLineHeight() * 2.2f));
+  ImGui::TextWrapped("%s", m.c_str());
+  ImGui::EndChild();
+  ImGui::PopStyleColor();
   ImGui::End();
 }
 
