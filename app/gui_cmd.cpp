@@ -102,6 +102,11 @@ int run_live_gui(const GuiOptions& o, std::FILE* err,
     session->start();
     std::fputs(session->banner().c_str(), stdout);
     std::fflush(stdout);
+    if (o.listen.rfind("127.", 0) != 0 && o.listen != "::1")
+      std::fprintf(err,
+                   "smtpsim gui: warning: listening on %s, not loopback: anyone who can reach "
+                   "this machine can talk to it (the passwords above are public).\n",
+                   o.listen.c_str());
     view->attach_live(std::move(session));
     gui::WindowOptions w;
     w.presenter = o.presenter;
@@ -113,6 +118,7 @@ int run_live_gui(const GuiOptions& o, std::FILE* err,
     w.select = o.select;
     w.frames = o.frames;
     w.wait_clients = o.wait_clients;
+    w.bench_frames = o.bench_frames;
     w.live_send = std::move(send);
     w.launched = launched;
     const int rc = gui::run_window(std::move(view), w, err);

@@ -431,9 +431,11 @@ int run_window(std::unique_ptr<View> owned, const WindowOptions& o, std::FILE* e
         const double first =
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - o.launched)
                 .count();
-        while (!view.finished()) view.pump(100000);
-        view.seek(o.at.value_or(0));
-        view.play(true);
+        if (!view.live()) {  // live mode: the frames follow the live edge as it is
+          while (!view.finished()) view.pump(100000);
+          view.seek(o.at.value_or(0));
+          view.play(true);
+        }
         std::printf("first frame: %.1f ms after launch\n", first);
         std::printf("run loaded: %zu hosts, %zu events, resident memory %.1f MiB\n",
                     view.spec().hosts.size(), view.events().size(), resident_mib());

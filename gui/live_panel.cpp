@@ -40,7 +40,7 @@ void LivePanel::draw(View& view) {
       ImVec2(vp->WorkPos.x + em * 0.5f, vp->WorkPos.y + vp->WorkSize.y - em * 5.5f),
       ImGuiCond_Appearing, ImVec2(0.f, 1.f));
   if (!ImGui::Begin("Connect to a real server###live-panel", &open,
-                    ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoCollapse)) {
+                    ImGuiWindowFlags_AlwaysAutoResize)) {  // collapsible: the network under it
     ImGui::End();
     return;
   }
