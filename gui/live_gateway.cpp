@@ -182,6 +182,7 @@ class LiveGateway::Conn : public engine::ConnectionHandler,
   }
 
   void trace_note(const std::string& why) {
+    gw_.problem_ = why;
     gw_.net_.trace(Event{.kind = EventKind::Note,
                          .host = client_,
                          .peer = server_,

@@ -32,7 +32,13 @@ class LiveGateway final : public engine::OutsideGateway {
 
   // How the next open() goes (Network::connect calls open() synchronously, so the caller
   // plans, then connects).
-  void plan_next(Plan p) { plan_ = std::move(p); }
+  void plan_next(Plan p) {
+    plan_ = std::move(p);
+    problem_.clear();
+  }
+  // What went wrong on the real side since the last plan_next() ("TLS handshake failed:
+  // ..."), or "": the machine only sees the connection end.
+  const std::string& last_problem() const { return problem_; }
   void open(engine::ConnId id, const std::string& address, std::uint16_t port) override;
   // Closes every real connection (shutting down).
   void close_all();
@@ -46,6 +52,7 @@ class LiveGateway final : public engine::OutsideGateway {
   net::LiveLoop& loop_;
   engine::Network& net_;
   Plan plan_;
+  std::string problem_;
   std::map<engine::ConnId, std::shared_ptr<Conn>> conns_;
 };
 

@@ -134,9 +134,14 @@ std::string LiveSession::send(const LiveSendForm& form) {
       outcome_ = "The real server refused the recipient: " + r.recipients.front().reply.summary();
     }
   };
-  cb.failed = [this](std::string reason, std::optional<smtp::Reply> reply, bool) {
-    if (outcome_.rfind("The real server accepted", 0) != 0)
-      outcome_ = reason + (reply ? " (" + reply->summary() + ")" : "") + ".";
+  cb.failed = [this](std::string reason, std::optional<smtp::Reply> reply, bool connect_failure) {
+    if (outcome_.rfind("The real server accepted", 0) == 0) return;
+    // Once connected, the real side's reason first when there is one (a failed TLS
+    // handshake): the machine saw only the socket end. Before, the machine says it best.
+    const std::string& real = gateway_.last_problem();
+    outcome_ = real.empty() || connect_failure
+                   ? reason + (reply ? " (" + reply->summary() + ")" : "") + "."
+                   : "Nothing was sent: " + real + ".";
   };
   // Dropped when it says it is over (SmtpClientConn calls `finished` outside its own stack).
   auto key = std::make_shared<const nodes::SmtpClientConn*>(nullptr);

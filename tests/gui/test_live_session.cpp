@@ -128,6 +128,39 @@ TEST_F(LiveSessionTest, PanelSendsThroughARealSocketWithStartTlsAndAuth) {
   EXPECT_GE(server->session->status().accepted, 1u);
 }
 
+TEST_F(LiveSessionTest, AnUntrustedCertificateStopsTheSessionAndSaysWhy) {
+  int offset = 0;
+  auto server = serve(offset);
+  ASSERT_TRUE(server);
+  // The server keeps its certificate in memory; without the file the client trusts only the
+  // system's CAs, which never signed it.
+  fs::remove(dir_ / "smtpsim" / "tls" / "cert.pem");
+  LiveOptions client_options;
+  client_options.serve = false;
+  Live client(client_options);
+  LiveSendForm form;
+  form.port = std::to_string(offset + 587);
+  form.user = "alice";
+  form.password = "alice";
+  ASSERT_EQ(client.session->send(form), "");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+  while (client.session->send_outcome().empty() && std::chrono::steady_clock::now() < deadline) {
+    server->frame();
+    client.frame();
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  const std::string said = client.session->send_outcome();
+  EXPECT_EQ(
+      said.rfind("Nothing was sent: TLS handshake failed: certificate verification failed", 0), 0u)
+      << said;
+  const auto& ev = client.view->events();
+  EXPECT_TRUE(std::any_of(ev.begin(), ev.end(), [](const trace::Event& e) {
+    return e.kind == trace::EventKind::Note &&
+           e.text.find("certificate verification failed") != std::string::npos;
+  })) << "the reason is in the transcript";
+  for (const auto& e : ev) EXPECT_NE(e.text.rfind("AUTH", 0), 0u) << "no AUTH outside TLS";
+}
+
 TEST_F(LiveSessionTest, ARefusedConnectionIsOneSentence) {
   LiveOptions o;
   o.serve = false;
