@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -53,9 +54,16 @@ class LiveSessionTest : public ::testing::Test {
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("smtpsim-live-session-" + std::to_string(::getpid()));
     fs::create_directories(dir_);
+    if (const char* old = std::getenv("XDG_DATA_HOME")) old_ = old;
     ::setenv("XDG_DATA_HOME", dir_.c_str(), 1);
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override {
+    if (old_)
+      ::setenv("XDG_DATA_HOME", old_->c_str(), 1);
+    else
+      ::unsetenv("XDG_DATA_HOME");
+    fs::remove_all(dir_);
+  }
   // The default scenario served on the first free offset found.
   std::unique_ptr<Live> serve(int& offset) {
     std::mt19937 rng(std::random_device{}());
@@ -74,6 +82,7 @@ class LiveSessionTest : public ::testing::Test {
     return nullptr;
   }
   fs::path dir_;
+  std::optional<std::string> old_;
 };
 
 TEST_F(LiveSessionTest, PanelSendsThroughARealSocketWithStartTlsAndAuth) {
@@ -126,6 +135,47 @@ TEST_F(LiveSessionTest, PanelSendsThroughARealSocketWithStartTlsAndAuth) {
   ASSERT_FALSE(server->view->extra_hosts().empty());
   EXPECT_EQ(server->view->extra_hosts()[0].name.rfind("external client 127.0.0.1:", 0), 0u);
   EXPECT_GE(server->session->status().accepted, 1u);
+}
+
+TEST_F(LiveSessionTest, ImplicitTlsHandshakesBeforeTheGreeting) {
+  int offset = 0;
+  auto server = serve(offset);
+  ASSERT_TRUE(server);
+  LiveOptions client_options;
+  client_options.serve = false;
+  Live client(client_options);
+  LiveSendForm form;
+  form.port = std::to_string(offset + 465);  // SMTPS (RFC 8314)
+  form.tls = LiveTls::Implicit;
+  form.user = "bob";
+  form.password = "bob";
+  form.from = "bob@example.com";
+  form.to = "alice@example.com";
+  ASSERT_EQ(client.session->send(form), "");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+  while (client.session->send_outcome().empty() && std::chrono::steady_clock::now() < deadline) {
+    server->frame();
+    client.frame();
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  EXPECT_EQ(client.session->send_outcome().rfind("The real server accepted the message: 250", 0),
+            0u)
+      << client.session->send_outcome();
+  // The handshake is traced before the first line, and every line is inside TLS.
+  const auto& ev = client.view->events();
+  auto tls = std::find_if(ev.begin(), ev.end(), [](const trace::Event& e) {
+    return e.kind == trace::EventKind::TlsStarted;
+  });
+  auto first_line = std::find_if(
+      ev.begin(), ev.end(), [](const trace::Event& e) { return e.kind == trace::EventKind::Line; });
+  ASSERT_NE(tls, ev.end());
+  ASSERT_NE(first_line, ev.end());
+  EXPECT_LT(tls, first_line);
+  for (const auto& e : ev) {
+    if (e.kind == trace::EventKind::Line) {
+      EXPECT_TRUE(e.tls) << e.text;
+    }
+  }
 }
 
 TEST_F(LiveSessionTest, AnUntrustedCertificateStopsTheSessionAndSaysWhy) {
