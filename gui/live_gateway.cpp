@@ -73,11 +73,13 @@ class LiveGateway::Conn : public engine::ConnectionHandler,
         });
   }
 
-  void shut() {
+  void shut(bool now) {
     error_code ignored;
     resolver_.cancel();
     timer_.cancel();
-    if (stream_ && stream_->open())
+    if (stream_ && stream_->open() && now)
+      stream_->abort();
+    else if (stream_ && stream_->open())
       stream_->close();
     else
       socket_.close(ignored);
@@ -219,7 +221,7 @@ LiveGateway::LiveGateway(net::LiveLoop& loop, engine::Network& net) : loop_(loop
 
 LiveGateway::~LiveGateway() {
   net_.set_outside(nullptr);
-  close_all();
+  close_all(true);
 }
 
 void LiveGateway::open(engine::ConnId id, const std::string& address, std::uint16_t port) {
@@ -232,9 +234,9 @@ void LiveGateway::forget(engine::ConnId id) {
   conns_.erase(id);
 }
 
-void LiveGateway::close_all() {
+void LiveGateway::close_all(bool now) {
   auto all = conns_;
-  for (auto& [id, c] : all) c->shut();
+  for (auto& [id, c] : all) c->shut(now);
 }
 
 }  // namespace smtpsim::gui

@@ -40,8 +40,9 @@ class LiveGateway final : public engine::OutsideGateway {
   // ..."), or "": the machine only sees the connection end.
   const std::string& last_problem() const { return problem_; }
   void open(engine::ConnId id, const std::string& address, std::uint16_t port) override;
-  // Closes every real connection (shutting down).
-  void close_all();
+  // Closes every real connection; `now`: a reset, without waiting for queued bytes or the
+  // TLS close_notify (shutting down).
+  void close_all(bool now = false);
   std::size_t open_connections() const { return conns_.size(); }
 
   class Conn;  // one real socket joined to one virtual connection (live_gateway.cpp)

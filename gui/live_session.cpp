@@ -3,8 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <ctime>
 #include <stdexcept>
+#include <thread>
 
 #include "net/serve_setup.hpp"
 #include "net/tls.hpp"
@@ -31,10 +33,17 @@ LiveSession::LiveSession(View& view, LiveOptions options)
 
 LiveSession::~LiveSession() {
   if (server_) server_->stop();
-  gateway_.close_all();
-  // Let the closes reach the sockets; the View drops the simulation right after us.
-  io_.restart();
-  io_.poll();
+  gateway_.close_all(true);
+  // Let the closes reach the sockets and every connection let go of its stream (a TLS
+  // client's close_notify is waited for 2 s at most, net/stream.cpp); the View drops the
+  // simulation right after us.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  do {
+    io_.restart();
+    io_.poll();
+    if ((!server_ || server_->open_clients() == 0) && gateway_.open_connections() == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  } while (std::chrono::steady_clock::now() < deadline);
 }
 
 void LiveSession::start() {

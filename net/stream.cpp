@@ -5,6 +5,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/write.hpp>
 
@@ -179,8 +180,8 @@ void Stream::maybe_handshake() {
     if (ec) {
       std::string detail = ec.message();
       if (const long v = SSL_get_verify_result(self->ssl_.native_handle()); v != X509_V_OK) {
-        detail = fmt::format("certificate verification failed: {}",
-                             X509_verify_cert_error_string(v));
+        detail =
+            fmt::format("certificate verification failed: {}", X509_verify_cert_error_string(v));
       }
       if (done) done(false, detail);
       self->finish("TLS handshake failed: " + detail);
@@ -246,6 +247,14 @@ void Stream::finish(const std::string& why) {
     auto fn = std::move(on_end_);
     fn(why);
   }
+  // The owner's callbacks hold the owner, which holds us: dropped once ended, or every
+  // connection would keep its owner, this stream and its TLS state for ever. Not while
+  // on_data_ itself is running (it may be what ended us): on the next turn then.
+  tls_done_ = nullptr;
+  if (in_callback_)
+    asio::post(ssl_.get_executor(), [self = shared_from_this()] { self->on_data_ = nullptr; });
+  else
+    on_data_ = nullptr;
 }
 
 }  // namespace smtpsim::net
