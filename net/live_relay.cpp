@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <stdexcept>
 
+#include "net/relay_resolver.hpp"
 #include "net/stream.hpp"
 #include "net/tls.hpp"
 
@@ -50,98 +51,14 @@ std::pair<std::string, std::uint16_t> split_host_port(const std::string& s,
   return {host, static_cast<std::uint16_t>(n)};
 }
 
-// The scenario's DNS first (its domains stay simulated); a domain it has never heard of goes
-// to the real world: c-ares, or the smarthost as the only MX (RFC 5321 §5.1 leaves "relay
-// everything to one host" to configuration; Postfix calls it relayhost).
-class RelayResolver final : public nodes::Resolver {
- public:
-  RelayResolver(std::unique_ptr<nodes::Resolver> simulated, std::unique_ptr<nodes::Resolver> real,
-                nodes::World& world, engine::HostId host, std::string smarthost_name,
-                std::string smarthost_address)
-      : simulated_(std::move(simulated)),
-        real_(std::move(real)),
-        world_(world),
-        host_(host),
-        smarthost_name_(std::move(smarthost_name)),
-        smarthost_address_(std::move(smarthost_address)) {}
-
-  void resolve_mx(const std::string& domain, std::function<void(nodes::MxAnswer)> done) override {
-    if (!simulated_) {
-      outside_mx(domain, std::move(done));
-      return;
-    }
-    simulated_->resolve_mx(domain, [this, domain, done](nodes::MxAnswer a) mutable {
-      if (a.status != nodes::MxAnswer::Status::NoSuchDomain) {
-        done(std::move(a));
-        return;
-      }
-      outside_mx(domain, std::move(done));
-    });
-  }
-
-  void lookup(const std::string& name, dns::RecordType type,
-              std::function<void(std::optional<dns::Message>)> done) override {
-    if (!simulated_) {
-      outside_lookup(name, type, std::move(done));
-      return;
-    }
-    simulated_->lookup(name, type, [this, name, type, done](std::optional<dns::Message> m) mutable {
-      if (m && m->flags.rcode != dns::Rcode::NXDomain) {
-        done(std::move(m));
-        return;
-      }
-      outside_lookup(name, type, std::move(done));
-    });
-  }
-
- private:
-  void outside_mx(const std::string& domain, std::function<void(nodes::MxAnswer)> done) {
-    if (smarthost_address_.empty()) {
-      if (real_) {
-        real_->resolve_mx(domain, std::move(done));
-      } else {
-        nodes::MxAnswer a;
-        a.status = nodes::MxAnswer::Status::NoSuchDomain;
-        world_.queue.schedule_in(0, [done, a] { done(a); });
-      }
-      return;
-    }
-    nodes::MxAnswer a;
-    a.targets.push_back(nodes::MxTarget{0, smarthost_name_, smarthost_address_});
-    a.summary = fmt::format("{}: not in the simulation; relayed through the smarthost {} [{}]",
-                            domain, smarthost_name_, smarthost_address_);
-    world_.net.trace(Event{.kind = EventKind::DnsLookup,
-                           .host = world_.net.name(host_),
-                           .proto = "DNS",
-                           .text = a.summary});
-    world_.queue.schedule_in(0, [done, a] { done(a); });
-  }
-
-  void outside_lookup(const std::string& name, dns::RecordType type,
-                      std::function<void(std::optional<dns::Message>)> done) {
-    if (real_) {
-      real_->lookup(name, type, std::move(done));
-      return;
-    }
-    // No real DNS to ask (--relay alone): what the scenario's DNS said stands.
-    dns::Message m = dns::make_response(dns::make_query(0, name, type), dns::Rcode::NXDomain);
-    world_.queue.schedule_in(0, [done, m] { done(m); });
-  }
-
-  std::unique_ptr<nodes::Resolver> simulated_, real_;
-  nodes::World& world_;
-  engine::HostId host_;
-  std::string smarthost_name_, smarthost_address_;
-};
-
 }  // namespace
 
 // ---------------------------------------------------------------------------------------
 class LiveRelay::Outbound : public engine::ConnectionHandler,
                             public std::enable_shared_from_this<Outbound> {
  public:
-  Outbound(LiveRelay& relay, ConnId id, std::string host)
-      : relay_(relay), id_(id), host_(std::move(host)), socket_(relay.io_), timer_(relay.io_) {}
+  Outbound(LiveRelay& relay, ConnId id)
+      : relay_(relay), id_(id), socket_(relay.io_), timer_(relay.io_) {}
 
   void connect(const tcp::endpoint& to) {
     auto self = shared_from_this();
@@ -196,7 +113,7 @@ class LiveRelay::Outbound : public engine::ConnectionHandler,
     LiveLoop& loop = *relay_.loop_;
     engine::Network& net = *relay_.net_;
     loop.sync();
-    if (ec) {
+    if (ec || timed_out_) {  // timed out: even a connect that won the race counts as failed
       sim_done_ = true;
       net.outside_failed(id_, timed_out_ || ec == boost::asio::error::timed_out ||
                                       ec == boost::asio::error::host_unreachable ||
@@ -213,6 +130,9 @@ class LiveRelay::Outbound : public engine::ConnectionHandler,
     if (!net.is_open(id_)) {  // the simulated client gave up meanwhile
       sim_done_ = true;
       stream_->abort();
+      loop.pump();
+      done();
+      return;
     }
     // The stream holds us weakly while it reads (the relay owns us); strongly for its end.
     stream_->start(
@@ -269,7 +189,6 @@ class LiveRelay::Outbound : public engine::ConnectionHandler,
 
   LiveRelay& relay_;
   ConnId id_;
-  std::string host_;
   tcp::socket socket_;
   boost::asio::steady_timer timer_;
   std::shared_ptr<Stream> stream_;
@@ -370,7 +289,7 @@ void LiveRelay::open(ConnId id, const std::string& address, std::uint16_t port) 
   if (port == 25) real_port = smarthost_address_.empty() ? opt_.mx_port : smarthost_port_;
   error_code ec;
   const auto ip = boost::asio::ip::make_address(address, ec);
-  auto c = std::make_shared<Outbound>(*this, id, address);
+  auto c = std::make_shared<Outbound>(*this, id);
   conns_[c.get()] = c;
   if (ec) {  // not an address a socket can reach: no such host
     boost::asio::post(io_, [this, id, c] {

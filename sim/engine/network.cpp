@@ -35,7 +35,9 @@ HostId Network::add_host(std::string name, std::string address, SimTime uplink_l
 
 HostId Network::add_real_host(std::string name, std::string address) {
   // Real clients may share an address (two connections from 127.0.0.1): only names are unique.
-  if (find(name) >= 0) throw std::invalid_argument(fmt::format("duplicate host {}", name));
+  for (const auto& h : hosts_) {
+    if (h.name == name) throw std::invalid_argument(fmt::format("duplicate host {}", name));
+  }
   hosts_.push_back(Host{std::move(name), std::move(address), 0, true, true, true, {}});
   return static_cast<HostId>(hosts_.size() - 1);
 }

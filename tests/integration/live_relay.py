@@ -7,9 +7,18 @@ Usage: live_relay.py SMTPSIM_BINARY MODE, MODE one of
              there and the retry delivers
   bounce     OpenSMTPD answers 550 for an unknown user: the DSN lands in alice's mailbox
   tls        --relay to a second `smtpsim serve` (example.test): STARTTLS on the real hop
+  spf        mail in on port 25 from example.test: the SPF check's TXT lookup goes past the
+             scenario's DNS to dnsmasq (pass for 127.0.0.1; fail for a "-all" domain)
+  timeout    --relay to a port whose accept queue is full (SYNs dropped): after Postfix's 30 s
+             connect timeout the simulation hears "timed out", not "refused", and defers
+  options    a --dns or --relay that cannot work: exit 2 with one sentence, before listening
 Each peer is started here on a free port and stopped by PID."""
 import os
 import poplib
+import shutil
+import socket
+import subprocess
+import tempfile
 import smtplib
 import ssl
 import sys
@@ -103,13 +112,15 @@ def mode_defer(binary):
             check_two_hops(got[0], s)
         finally:
             mta.cleanup()
-        s.stop()
+        assert s.stop() == 0
         assert "(0 messages in the queue)" in s.stdout(), s.stdout()[-1000:]
 
 
 def mode_bounce(binary):
     with OpenSmtpd() as mta:
-        with Serve(binary, "--relay", "127.0.0.1:%d" % mta.port, scenario=SCENARIO) as s:
+        # The smarthost by name: resolved once at start (getaddrinfo), IPv4 first.
+        with Serve(binary, "--relay", "localhost:%d" % mta.port, scenario=SCENARIO) as s:
+            assert "smarthost localhost:%d [127.0.0.1]" % mta.port in s.stdout(), s.stdout()
             submit(s, "nobody@example.test", "to nobody")
             assert s.wait_for("delivered to mailbox alice"), s.stdout()[-3000:]
             p = poplib.POP3("127.0.0.1", s.port("pop3"), timeout=60)
@@ -152,11 +163,74 @@ def mode_tls(binary):
         assert peer.stop() == 0
 
 
+def mode_spf(binary):
+    with Dnsmasq("--txt-record=example.test,v=spf1 ip4:127.0.0.1 -all",
+                 "--txt-record=strict.test,v=spf1 -all") as dns:
+        with Serve(binary, "--dns", "127.0.0.1:%d" % dns.port, scenario=SCENARIO) as s:
+            for sender in ("x@example.test", "y@strict.test"):
+                with smtplib.SMTP("127.0.0.1", s.port("smtp"), timeout=120) as c:
+                    c.sendmail(sender, ["alice@example.com"], "Subject: spf\r\n\r\nx\r\n")
+            assert s.wait_for("SPF fail for <y@strict.test>"), s.stdout()[-3000:]
+            out = s.stdout()
+            assert "SPF pass for <x@example.test> from 127.0.0.1" in out, out[-3000:]
+            assert "answer NOERROR example.test TXT" in out, out[-3000:]
+            assert s.stop() == 0
+
+
+def mode_timeout(binary):
+    # A listener with a backlog of 0 that never accepts: once its queue is full, Linux drops
+    # further SYNs, so a connect neither succeeds nor is refused.
+    sink = socket.socket()
+    sink.bind(("127.0.0.1", 0))
+    sink.listen(0)
+    port = sink.getsockname()[1]
+    fill = []
+    for _ in range(3):
+        c = socket.socket()
+        c.setblocking(False)
+        try:
+            c.connect(("127.0.0.1", port))
+        except BlockingIOError:
+            pass
+        fill.append(c)
+    try:
+        with Serve(binary, "--relay", "127.0.0.1:%d" % port, scenario=SCENARIO) as s:
+            submit(s, "someone@example.test", "relayed")
+            assert s.wait_for("connection timed out (real network)", timeout=150), \
+                s.stdout()[-3000:]
+            assert s.wait_for("deferred"), s.stdout()[-3000:]
+            assert "connection refused" not in s.stdout(), s.stdout()[-3000:]
+            assert s.stop() == 0
+            assert "(1 messages in the queue)" in s.stdout(), s.stdout()[-1000:]
+    finally:
+        for c in fill:
+            c.close()
+        sink.close()
+
+
+def mode_options(binary):
+    tmp = tempfile.mkdtemp(prefix="smtpsim-relay-options-")
+    env = dict(os.environ, XDG_DATA_HOME=tmp, XDG_STATE_HOME=tmp, ASAN_OPTIONS="detect_leaks=0")
+    try:
+        for args, says in ((["--dns", "dns.example.test"], "--dns: 'dns.example.test' is not"),
+                           (["--relay", "127.0.0.1:99999"], "--relay: '127.0.0.1:99999': port"),
+                           (["--relay", "nowhere.invalid:25"],
+                            "--relay: cannot find the address of nowhere.invalid")):
+            r = subprocess.run([binary, "serve", "--port-offset", "0", "--state-dir",
+                                os.path.join(tmp, "spool")] + args, env=env, timeout=120,
+                               capture_output=True, text=True)
+            assert r.returncode == 2, (args, r.returncode, r.stdout, r.stderr)
+            assert says in r.stderr and r.stderr.count("\n") == 1, (args, r.stderr)
+            assert "Ctrl-C" not in r.stdout, r.stdout  # it never started listening
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     binary, mode = sys.argv[1], sys.argv[2]
     started = time.time()
     {"dns": mode_dns, "smarthost": mode_smarthost, "defer": mode_defer, "bounce": mode_bounce,
-     "tls": mode_tls}[mode](binary)
+     "tls": mode_tls, "timeout": mode_timeout, "spf": mode_spf, "options": mode_options}[mode](binary)
     print("live relay %s: ok (%.1f s)" % (mode, time.time() - started))
 
 

@@ -4,7 +4,8 @@ stopped by PID. Configs as in REFERENCE.md ("Real peers on this machine"). Trust
 about timing: waits are generous and never asserted on.
 
 OpenSMTPD keeps one control socket (/var/run/smtpd.sock) for the whole machine, so only one
-instance runs at a time: the ctest entries that use it share RESOURCE_LOCK opensmtpd.
+instance runs at a time: the ctest entries that use it share RESOURCE_LOCK opensmtpd, and a
+start waits while another instance (someone else's test) holds the socket.
 """
 import os
 import pwd
@@ -92,7 +93,11 @@ class Dnsmasq:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def __enter__(self):
-        return self.start()
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
 
     def __exit__(self, *exc):
         self.stop()
@@ -139,7 +144,10 @@ class OpenSmtpd:
                 os.chown(home, vmail.pw_uid, vmail.pw_gid)
                 os.chown(os.path.dirname(home), vmail.pw_uid, vmail.pw_gid)
                 f.write("%s %d:%d:%s\n" % (u, vmail.pw_uid, vmail.pw_gid, home))
-        for attempt in range(10):
+        # Another OpenSMTPD (a test of someone else's, or ours still exiting) holds the
+        # machine's one control socket: wait for it, up to two minutes.
+        deadline = time.time() + 120
+        while time.time() < deadline:
             port = self.port or free_port()
             conf = os.path.join(self.tmp, "smtpd.conf")
             with open(conf, "w") as f:
@@ -147,6 +155,7 @@ class OpenSmtpd:
                 f.write("listen on 127.0.0.1 port %d\n" % port)
                 f.write('action "deliver" maildir userbase <userinfo>\n')
                 f.write('match from any for domain "example.test" action "deliver"\n')
+            start_of_log = os.path.getsize(self.log) if os.path.exists(self.log) else 0
             with open(self.log, "ab") as log:
                 self.proc = subprocess.Popen(["smtpd", "-d", "-f", conf], stdout=log,
                                              stderr=log)
@@ -154,8 +163,13 @@ class OpenSmtpd:
                 self.port = port
                 return self
             stop(self.proc)
-            if self.port:
-                time.sleep(1)  # a fixed port (the deferral test): maybe not free yet
+            with open(self.log) as log:
+                log.seek(start_of_log)
+                busy = "control socket already listening" in log.read()
+            if busy or self.port:
+                time.sleep(0.5)  # the other instance, or a fixed port not free yet
+            elif time.time() > deadline - 110:
+                break  # failed for another reason: no use waiting
         raise RuntimeError("smtpd did not start:\n" + open(self.log).read())
 
     def wait_messages(self, n=1, user="someone", timeout=90):
@@ -176,7 +190,11 @@ class OpenSmtpd:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def __enter__(self):
-        return self.start()
+        try:
+            return self.start()
+        except BaseException:
+            self.cleanup()
+            raise
 
     def __exit__(self, *exc):
         if exc[0] is not None:
