@@ -70,6 +70,7 @@ class LiveTranscript final : public trace::Sink {
  public:
   LiveTranscript(std::FILE* screen, std::FILE* file) : screen_(screen), file_(file) {}
   void record(trace::Event e) override {
+    if (!screen_ && !file_) return;
     e.seq = seq_++;
     const std::string line = writer_.render(e);
     if (line.empty()) return;

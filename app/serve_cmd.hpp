@@ -22,9 +22,9 @@ struct ServeCmdOptions {
   std::size_t max_connections = 200;
   std::size_t max_per_client = 20;
   std::optional<std::uint64_t> seed;
-  std::string dns;    // live relay: real DNS server HOST:PORT
-  std::string relay;  // live relay: smarthost HOST:PORT
-  int mx_port = 25;   // live relay: port of the real MX hosts (tests use another)
+  std::string dns;     // live relay: real DNS server HOST:PORT
+  std::string relay;   // live relay: smarthost HOST:PORT
+  int mx_port = 25;    // live relay: port of the real MX hosts (tests use another)
   bool quiet = false;  // no transcript on standard output
 };
 

@@ -16,9 +16,9 @@ using trace::EventKind;
 
 std::vector<ServedPort> standard_ports(int offset, bool with_tls) {
   std::vector<ServedPort> all = {
-      {25, 25, "SMTP", "SMTP", false},         {587, 587, "SMTP", "submission", false},
-      {465, 465, "SMTP", "SMTPS", true},       {110, 110, "POP3", "POP3", false},
-      {995, 995, "POP3", "POP3S", true},       {143, 143, "IMAP", "IMAP", false},
+      {25, 25, "SMTP", "SMTP", false},   {587, 587, "SMTP", "submission", false},
+      {465, 465, "SMTP", "SMTPS", true}, {110, 110, "POP3", "POP3", false},
+      {995, 995, "POP3", "POP3S", true}, {143, 143, "IMAP", "IMAP", false},
       {993, 993, "IMAP", "IMAPS", true},
   };
   std::vector<ServedPort> out;
@@ -153,9 +153,8 @@ class LiveServer::Client : public engine::ConnectionHandler,
     if (!sim_closed_ || !socket_done_ || forgotten_) return;
     forgotten_ = true;
     // Not from inside our own callbacks: the server drops us on the next turn.
-    boost::asio::post(server_.loop_.io(), [s = &server_, self = shared_from_this()] {
-      s->forget(self.get());
-    });
+    boost::asio::post(server_.loop_.io(),
+                      [s = &server_, self = shared_from_this()] { s->forget(self.get()); });
   }
 
   LiveServer& server_;
@@ -189,7 +188,8 @@ LiveServer::~LiveServer() {
 void LiveServer::start() {
   error_code ec;
   const auto address = boost::asio::ip::make_address(opt_.listen, ec);
-  if (ec) throw std::runtime_error(fmt::format("'{}' is not an IP address to listen on", opt_.listen));
+  if (ec)
+    throw std::runtime_error(fmt::format("'{}' is not an IP address to listen on", opt_.listen));
   for (const auto& p : ports_) {
     auto a = std::make_unique<Acceptor>(Acceptor{p, tcp::acceptor(loop_.io())});
     const tcp::endpoint ep(address, p.real);
@@ -240,8 +240,8 @@ void LiveServer::on_accept(Acceptor& a, tcp::socket socket) {
                      .host = net_.name(provider_),
                      .port = a.port.simulated,
                      .proto = a.port.proto,
-                     .text = fmt::format("refused {}:{} on port {}: too many connections",
-                                         address, remote.port(), a.port.real),
+                     .text = fmt::format("refused {}:{} on port {}: too many connections", address,
+                                         remote.port(), a.port.real),
                      .detail = "error"});
     return;
   }

@@ -74,8 +74,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
   DataFn on_data_;
   EndFn on_end_;
   std::deque<std::string> out_;
-  std::string reading_;  // buffer of the read in progress
-  std::string tls_prefix_;  // the start of the peer's handshake, read before TLS was on
+  std::string reading_;         // buffer of the read in progress
+  std::string tls_prefix_;      // the start of the peer's handshake, read before TLS was on
   std::size_t before_tls_ = 0;  // queued writes that go out in plaintext before the switch
   std::unique_ptr<asio::steady_timer> close_timer_;
   bool reading_now_ = false, writing_now_ = false;

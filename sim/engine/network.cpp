@@ -30,16 +30,22 @@ HostId Network::add_host(std::string name, std::string address, SimTime uplink_l
   }
   hosts_.push_back(
       Host{std::move(name), std::move(address), uplink_latency, true, true, false, {}});
-  return static_cast<HostId>(hosts_.size() - 1);
+  const auto h = static_cast<HostId>(hosts_.size() - 1);
+  by_key_.emplace(hosts_[h].name, h);
+  by_key_.emplace(hosts_[h].address, h);
+  return h;
 }
 
 HostId Network::add_real_host(std::string name, std::string address) {
   // Real clients may share an address (two connections from 127.0.0.1): only names are unique.
-  for (const auto& h : hosts_) {
-    if (h.name == name) throw std::invalid_argument(fmt::format("duplicate host {}", name));
+  if (auto it = by_key_.find(name); it != by_key_.end() && hosts_[it->second].name == name) {
+    throw std::invalid_argument(fmt::format("duplicate host {}", name));
   }
   hosts_.push_back(Host{std::move(name), std::move(address), 0, true, true, true, {}});
-  return static_cast<HostId>(hosts_.size() - 1);
+  const auto h = static_cast<HostId>(hosts_.size() - 1);
+  by_key_.emplace(hosts_[h].name, h);
+  by_key_.emplace(hosts_[h].address, h);  // kept by the first host with that address
+  return h;
 }
 
 HostId Network::find_or_outside(const std::string& address) {
@@ -75,19 +81,17 @@ void Network::outside_failed(ConnId id, ConnectError e) {
   if (it == conns_.end()) return;
   Conn c = it->second;
   conns_.erase(it);
-  trace_connection(e == ConnectError::Refused ? EventKind::ConnectionRefused
-                                              : EventKind::ConnectionTimeout,
-                   id, c,
-                   e == ConnectError::Refused ? "connection refused (real network)"
-                                              : "connection timed out (real network)");
+  trace_connection(
+      e == ConnectError::Refused ? EventKind::ConnectionRefused : EventKind::ConnectionTimeout, id,
+      c,
+      e == ConnectError::Refused ? "connection refused (real network)"
+                                 : "connection timed out (real network)");
   if (c.client_open) c.client->on_failed(id, e);
 }
 
 HostId Network::find(std::string_view key) const {
-  for (std::size_t i = 0; i < hosts_.size(); ++i) {
-    if (hosts_[i].name == key || hosts_[i].address == key) return static_cast<HostId>(i);
-  }
-  return -1;
+  auto it = by_key_.find(std::string(key));
+  return it == by_key_.end() ? -1 : it->second;
 }
 
 SimTime Network::latency(HostId a, HostId b) const {

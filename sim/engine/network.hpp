@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "sim/engine/event_queue.hpp"
@@ -159,6 +160,9 @@ class Network {
   EventQueue& q_;
   trace::Sink& sink_;
   std::vector<Host> hosts_;
+  // Name and address -> host, so find() stays cheap when live mode adds a host per real
+  // client (thousands in a load test). An address shared by real hosts maps to the first.
+  std::unordered_map<std::string, HostId> by_key_;
   std::map<ConnId, Conn> conns_;
   ConnId next_conn_ = 1;
   OutsideGateway* outside_ = nullptr;

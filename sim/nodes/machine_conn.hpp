@@ -156,7 +156,8 @@ class MachineConn : public engine::ConnectionHandler {
     net_.queue().schedule_in(rtt, [this, alive = alive_] {
       if (!*alive || ended_) return;
       handshaking_ = false;
-      if (side_ == engine::Side::Client) {
+      // A real peer (live mode): net/ traces the real handshake's outcome instead.
+      if (side_ == engine::Side::Client && !net_.is_real(peer_)) {
         net_.trace(trace::Event{.kind = trace::EventKind::TlsStarted,
                                 .host = net_.name(self_),
                                 .peer = net_.name(peer_),

@@ -50,9 +50,10 @@ class SessionConn : public RetrievalService::Conn {
         conn_(world.net, engine::Side::Server, mda.host(), client, port, proto, std::move(session),
               idle_of<typename Machine::SessionType>()),
         // A real client (live mode) has no machine of ours to trace its lines: this end does.
-        tracer_(world.net, id, world.net.name(mda.host()), world.net.name(client), port,
-                /*emit_lines=*/world.net.is_real(client),
-                [this] { return conn_.session().tls_active(); }, proto) {
+        tracer_(
+            world.net, id, world.net.name(mda.host()), world.net.name(client), port,
+            /*emit_lines=*/world.net.is_real(client),
+            [this] { return conn_.session().tls_active(); }, proto) {
     tracer_.set_server_side(true);
     conn_.session().set_observer(&tracer_);
     conn_.set_handler([this](auto& ev) { return handle(ev); });

@@ -307,13 +307,15 @@ void SmtpClientConn::pump() {
       net_.queue().schedule_in(rtt, [this, alive = alive_] {
         if (!*alive || ended_) return;
         handshaking_ = false;
-        net_.trace(trace::Event{.kind = EventKind::TlsStarted,
-                                .host = net_.name(from_),
-                                .peer = net_.name(to_),
-                                .conn = id_,
-                                .port = port_,
-                                .proto = "SMTP",
-                                .text = "TLS handshake complete"});
+        // A real server (live relay): the gateway traces the real handshake's outcome.
+        if (!net_.is_real(to_))
+          net_.trace(trace::Event{.kind = EventKind::TlsStarted,
+                                  .host = net_.name(from_),
+                                  .peer = net_.name(to_),
+                                  .conn = id_,
+                                  .port = port_,
+                                  .proto = "SMTP",
+                                  .text = "TLS handshake complete"});
         session_.tls_established();  // may send the new EHLO at once
         pump();
       });
