@@ -159,6 +159,29 @@ int run_cli(int argc, char** argv) {
   gui_cmd->add_option("--seed", gui.seed, "Seed for every random choice (default: the scenario's)");
   gui_cmd->add_option("--console-script", gui.console_script,
                       "Open the SMTP console (F3) and type the lines of FILE into it");
+  // Live mode (issue 7): the scenario on real sockets, as `smtpsim serve` runs it.
+  gui_cmd->add_flag("--serve", gui.serve,
+                    "Live mode: the scenario (default: 'default') on real sockets, as 'smtpsim "
+                    "serve' runs it; real clients appear on the canvas");
+  gui_cmd
+      ->add_option("--port-offset", gui.port_offset,
+                   "With --serve: added to the standard ports (25 -> 3025 by default)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 64000));
+  gui_cmd->add_option("--listen", gui.listen, "With --serve: the address to listen on")
+      ->capture_default_str();
+  gui_cmd->add_option("--frames", gui.frames,
+                      "With --screenshot: frames drawn before the picture is taken (default 4)");
+  gui_cmd->add_option("--wait-clients", gui.wait_clients,
+                      "With --serve --screenshot: count the frames once N real clients came");
+  gui_cmd->add_option("--live-send", gui.live_send,
+                      "With --serve: send one message at start from the live panel to "
+                      "HOST:PORT (alice@example.com to bob@example.com)");
+  gui_cmd
+      ->add_option("--live-tls", gui.live_tls,
+                   "With --live-send: none, starttls (default) or implicit")
+      ->check(CLI::IsMember({"none", "starttls", "implicit"}));
+  gui_cmd->add_option("--live-auth", gui.live_auth, "With --live-send: USER:PASSWORD for AUTH");
 
   ServeCmdOptions serve;
   auto* serve_cmd = add_serve_command(app, serve);

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -14,6 +15,7 @@
 #include "app/lesson_cmd.hpp"
 #include "app/run_cmd.hpp"
 #include "gui/app_window.hpp"
+#include "gui/live_session.hpp"
 #include "gui/view.hpp"
 #include "sim/scenario/lesson.hpp"
 #include "sim/scenario/load.hpp"
@@ -51,10 +53,91 @@ bool env_set(const char* name) {
   const char* v = std::getenv(name);
   return v && *v;
 }
+// `gui --serve`: a live View (wall clock, real sockets) on the scenario `serve` would run,
+// with the same banner on standard output.
+int run_live_gui(const GuiOptions& o, std::FILE* err,
+                 std::chrono::steady_clock::time_point launched) {
+  const std::string name = o.scenario.empty() ? "default" : o.scenario;
+  auto loaded = load_scenario_or_lesson(resolve_scenario(name));
+  if (auto* e = std::get_if<scenario::LoadError>(&loaded)) {
+    std::fprintf(err, "smtpsim gui: %s\n", e->message.c_str());
+    return 2;
+  }
+  auto& spec = std::get<scenario::Spec>(loaded);
+  spec.script.clear();  // live mode: the mail comes from real clients
+  std::optional<gui::LiveSendForm> send;
+  if (!o.live_send.empty()) {
+    gui::LiveSendForm f;
+    const auto colon = o.live_send.rfind(':');
+    f.host = o.live_send.substr(0, colon);
+    f.port = colon == std::string::npos ? "" : o.live_send.substr(colon + 1);
+    f.tls = o.live_tls == "none"       ? gui::LiveTls::None
+            : o.live_tls == "implicit" ? gui::LiveTls::Implicit
+                                       : gui::LiveTls::StartTls;
+    if (const auto c = o.live_auth.find(':'); c != std::string::npos) {
+      f.user = o.live_auth.substr(0, c);
+      f.password = o.live_auth.substr(c + 1);
+    }
+    if (const std::string problem = gui::validate(f); !problem.empty()) {
+      std::fprintf(err, "smtpsim gui: --live-send: %s\n", problem.c_str());
+      return 2;
+    }
+    send = std::move(f);
+  }
+  if (!env_set("DISPLAY") && !env_set("WAYLAND_DISPLAY")) {
+    std::fprintf(err,
+                 "smtpsim: no display to open the graphical view on; run live mode headless "
+                 "instead with 'smtpsim serve %s'.\n",
+                 name.c_str());
+    return 2;
+  }
+  try {
+    scenario::LiveHooks hooks;
+    hooks.epoch_unix = static_cast<std::int64_t>(std::time(nullptr));
+    auto view = std::make_unique<gui::View>(std::move(spec), o.seed, std::move(hooks));
+    gui::LiveOptions lo;
+    lo.listen = o.listen;
+    lo.port_offset = o.port_offset;
+    auto session = std::make_unique<gui::LiveSession>(*view, lo);
+    session->start();
+    std::fputs(session->banner().c_str(), stdout);
+    std::fflush(stdout);
+    if (o.listen.rfind("127.", 0) != 0 && o.listen != "::1")
+      std::fprintf(err,
+                   "smtpsim gui: warning: listening on %s, not loopback: anyone who can reach "
+                   "this machine can talk to it (the passwords above are public).\n",
+                   o.listen.c_str());
+    view->attach_live(std::move(session));
+    gui::WindowOptions w;
+    w.presenter = o.presenter;
+    w.screenshot = o.screenshot;
+    w.layout_json = o.layout_json;
+    w.data_dir = data_dir();
+    w.lessons_dir = data_dir();
+    w.dialog = o.dialog;
+    w.select = o.select;
+    w.frames = o.frames;
+    w.wait_clients = o.wait_clients;
+    w.bench_frames = o.bench_frames;
+    w.live_send = std::move(send);
+    w.launched = launched;
+    const int rc = gui::run_window(std::move(view), w, err);
+    if (rc == gui::kNoDisplay) return no_display(err, name);
+    return rc;
+  } catch (const std::exception& ex) {
+    std::fprintf(err, "smtpsim gui: %s\n", ex.what());
+    return 2;
+  }
+}
 }  // namespace
 
 int run_gui_command(const GuiOptions& o, std::FILE* err) {
   const auto launched = std::chrono::steady_clock::now();
+  if (o.serve) return run_live_gui(o, err, launched);
+  if (!o.live_send.empty() || o.wait_clients > 0) {
+    std::fprintf(err, "smtpsim gui: --live-send and --wait-clients need --serve.\n");
+    return 2;
+  }
   const std::string name = o.scenario.empty() ? first_shipped_scenario() : o.scenario;
   if (name.empty()) {
     std::fprintf(err, "smtpsim gui: no scenario given and none shipped in %s.\n",
@@ -107,6 +190,7 @@ int run_gui_command(const GuiOptions& o, std::FILE* err) {
     w.dialog = o.dialog;
     w.select = o.select;
     w.bench_frames = o.bench_frames;
+    w.frames = o.frames;
     w.launched = launched;
     const int rc = gui::run_window(std::move(view), w, err);
     if (rc == gui::kNoDisplay) return no_display(err, name);

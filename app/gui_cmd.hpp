@@ -25,6 +25,15 @@ struct GuiOptions {
   std::size_t bench_frames = 0;     // --bench-frames N: print frame times and memory, exit
   std::optional<std::size_t> step;  // a lesson: the step to show first, 1-based ("step K of N")
   bool browse = false;              // open with the lesson browser shown
+  // Live mode (--serve): the scenario on real sockets, as `smtpsim serve` runs it.
+  bool serve = false;
+  int port_offset = 3000;
+  std::string listen = "127.0.0.1";
+  std::size_t frames = 4;        // --screenshot: frames before the picture
+  std::size_t wait_clients = 0;  // --screenshot in live mode: real clients to wait for
+  std::string live_send;         // HOST:PORT: the live panel sends there at start
+  std::string live_tls = "starttls";
+  std::string live_auth;  // USER:PASSWORD
 };
 
 // The first shipped lesson in file-name order, else the first shipped scenario in

@@ -15,6 +15,7 @@
 #include "net/live_loop.hpp"
 #include "net/live_relay.hpp"
 #include "net/live_server.hpp"
+#include "net/serve_setup.hpp"
 #include "net/tls.hpp"
 #include "sim/scenario/simulation.hpp"
 #include "sim/trace/text_writer.hpp"
@@ -66,23 +67,6 @@ CLI::App* add_serve_command(CLI::App& app, ServeCmdOptions& o) {
 
 namespace {
 
-// The provider whose services get the real ports: the one delivering example.com, else the
-// first host with an MSA, else the first with an MTA or MDA.
-const scenario::HostSpec* pick_provider(const scenario::Spec& spec) {
-  auto has = [](const scenario::HostSpec& h, std::string_view role) {
-    return std::find(h.roles.begin(), h.roles.end(), role) != h.roles.end();
-  };
-  for (const auto& h : spec.hosts)
-    if (std::find(h.domains.begin(), h.domains.end(), "example.com") != h.domains.end() &&
-        (has(h, "MTA") || has(h, "MDA")))
-      return &h;
-  for (const auto& h : spec.hosts)
-    if (has(h, "MSA")) return &h;
-  for (const auto& h : spec.hosts)
-    if (has(h, "MTA") || has(h, "MDA")) return &h;
-  return nullptr;
-}
-
 bool is_loopback(const std::string& address) {
   return address.rfind("127.", 0) == 0 || address == "::1" || address == "localhost";
 }
@@ -119,7 +103,7 @@ int run_serve_command(const ServeCmdOptions& o, std::FILE* out, std::FILE* err) 
     return 2;
   }
   auto& spec = std::get<scenario::Spec>(loaded);
-  const scenario::HostSpec* provider = pick_provider(spec);
+  const scenario::HostSpec* provider = net::pick_provider(spec);
   if (!provider) {
     std::fprintf(err, "smtpsim serve: %s has no mail provider (a host with an MTA or MDA).\n",
                  spec.file.c_str());
@@ -210,22 +194,9 @@ int run_serve_command(const ServeCmdOptions& o, std::FILE* out, std::FILE* err) 
     return 2;
   }
 
-  std::string banner =
-      fmt::format("smtpsim serve: {} — {} on real sockets\n", spec.name, provider->name);
-  for (const auto& p : server.ports()) {
-    banner += fmt::format("  {:<10} {}:{}  ({} port {}{})\n", p.name, o.listen, p.real, p.proto,
-                          p.simulated, p.implicit_tls ? ", implicit TLS" : "");
-  }
-  banner += "  users:";
-  for (const auto& h : spec.hosts) {
-    for (const auto& [user, pw] : h.users) {
-      banner +=
-          fmt::format(" {}@{} / {}", user, h.domains.empty() ? h.name : h.domains.front(), pw);
-    }
-  }
-  if (relay) banner += fmt::format("\n  relay: {}", relay->describe());
-  banner +=
-      fmt::format("\n  TLS certificate: {}\n  Ctrl-C stops; queued mail is kept.\n", files.cert);
+  const std::string banner =
+      net::serve_banner("smtpsim serve", spec, provider->name, o.listen, server.ports(), files.cert,
+                        relay ? relay->describe() : std::string{});
   std::fputs(banner.c_str(), out);
   std::fflush(out);
   if (!is_loopback(o.listen)) {

@@ -17,6 +17,7 @@
 #include "gui/canvas.hpp"
 #include "gui/frame_stats.hpp"
 #include "gui/help.hpp"
+#include "gui/live_strip.hpp"
 #include "gui/theme.hpp"
 #include "gui/timeline.hpp"
 #include "gui/transcript.hpp"
@@ -77,6 +78,7 @@ void draw_frame(View& view, Panels& p) {
   ImGui::TextUnformatted(title.c_str());
   ImGui::SameLine();
   ImGui::TextDisabled("   F1: help");
+  draw_live_strip(view);  // live mode only
   const float timeline_h = ImGui::GetFrameHeightWithSpacing() + ImGui::GetFontSize() * 3.2f;
   if (p.lesson) {
     // Across the whole width: the narration, a myth card and a question wrap into fewer lines
@@ -131,6 +133,8 @@ void draw_frame(View& view, Panels& p) {
   p.timeline.draw(view);
   ImGui::End();
   p.menu.draw_dialogs(view);
+  if (p.menu.take_live_panel()) p.live_panel.open = true;
+  p.live_panel.draw(view);
   p.console.draw();
   if (p.help) draw_help();
   if (auto chosen = p.browser.draw(p.progress)) p.open_request = std::move(chosen);
@@ -164,8 +168,17 @@ std::string write_png(GLFWwindow* win, const std::string& path) {
   return {};
 }
 
-std::string write_layout(const Panels& p, const View& view, float sx, float sy,
-                         const std::string& path) {
+// A JSON string's contents (the live panel's sentences may quote what was typed).
+std::string json_escaped(const std::string& s) {
+  std::string out;
+  for (const char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) >= 0x20) out += c;
+  }
+  return out;
+}
+
+std::string write_layout(const Panels& p, View& view, float sx, float sy, const std::string& path) {
   std::ofstream out(path);
   auto num = [](float v) { return std::to_string(static_cast<int>(std::lround(v))); };
   out << "{\"cursor\": " << view.cursor() << ", \"font_px\": " << num(ImGui::GetFontSize() * sy)
@@ -199,6 +212,12 @@ std::string write_layout(const Panels& p, const View& view, float sx, float sy,
       first = false;
     }
     out << "]}";
+  }
+  if (LiveDriver* d = view.live_driver()) {  // live mode: real clients and the panel's outcome
+    const LiveStatus st = d->status();
+    out << ", \"live\": {\"clients\": " << st.clients << ", \"accepted\": " << st.accepted
+        << ", \"at_edge\": " << (view.at_live_edge() ? "true" : "false") << ", \"panel\": \""
+        << json_escaped(p.live_panel.message(view)) << "\"}";
   }
   out << "}\n";
   out.close();
@@ -315,7 +334,7 @@ int run_window(std::unique_ptr<View> owned, const WindowOptions& o, std::FILE* e
     panels.lesson = std::make_unique<LessonPanel>(*o.lesson);
     panels.lesson->set_status(progress_problem);
   }
-  if (shot) {
+  if (shot && !owned->live()) {
     View& view = *owned;
     // The whole run first, so the scrubber shows every marker; then the chosen moment.
     while (!view.finished()) view.pump(100000);
@@ -337,6 +356,20 @@ int run_window(std::unique_ptr<View> owned, const WindowOptions& o, std::FILE* e
     for (std::string line; problem.empty() && std::getline(script, line);)
       panels.console.submit(line);
   }
+  if (o.live_send) {
+    panels.live_panel.open = true;
+    panels.live_panel.form = *o.live_send;
+    if (!panels.live_panel.send(*owned))
+      std::fprintf(err, "smtpsim gui: --live-send: %s\n",
+                   panels.live_panel.message(*owned).c_str());
+  }
+  // Live screenshots: ready to count frames once the clients and the panel's session are in.
+  auto live_ready = [&](View& v) {
+    LiveDriver* d = v.live_driver();
+    if (!d) return true;
+    if (d->status().accepted < o.wait_clients) return false;
+    return !o.live_send || !d->send_outcome().empty();
+  };
   int frames = 0;
   FrameStats stats;
   double last = glfwGetTime();
@@ -347,7 +380,7 @@ int run_window(std::unique_ptr<View> owned, const WindowOptions& o, std::FILE* e
     // Asked for in the last frame, so the file dialog is no longer on the picture.
     const std::string requested_png = panels.menu.take_screenshot();
     const double now = glfwGetTime();
-    if (!shot) {
+    if (!shot || view.live()) {
       view.pump(2000);
       view.tick(std::min(now - last, 0.1));
     }
@@ -375,7 +408,8 @@ int run_window(std::unique_ptr<View> owned, const WindowOptions& o, std::FILE* e
       panels.menu.screenshot_written(requested_png, write_png(win, requested_png));
     if (panels.menu.quit()) glfwSetWindowShouldClose(win, GLFW_TRUE);
     // Screenshot: a few frames so layout and fonts settle, then read the back buffer.
-    if (shot && ++frames >= 4) {
+    if (shot && live_ready(view) &&
+        ++frames >= static_cast<int>(std::max<std::size_t>(o.frames, 1))) {
       int ww = 1, wh = 1;
       glfwGetWindowSize(win, &ww, &wh);
       const float sx = static_cast<float>(fw) / static_cast<float>(std::max(ww, 1));
@@ -397,9 +431,11 @@ int run_window(std::unique_ptr<View> owned, const WindowOptions& o, std::FILE* e
         const double first =
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - o.launched)
                 .count();
-        while (!view.finished()) view.pump(100000);
-        view.seek(o.at.value_or(0));
-        view.play(true);
+        if (!view.live()) {  // live mode: the frames follow the live edge as it is
+          while (!view.finished()) view.pump(100000);
+          view.seek(o.at.value_or(0));
+          view.play(true);
+        }
         std::printf("first frame: %.1f ms after launch\n", first);
         std::printf("run loaded: %zu hosts, %zu events, resident memory %.1f MiB\n",
                     view.spec().hosts.size(), view.events().size(), resident_mib());

@@ -19,6 +19,7 @@
 #include "gui/inspector.hpp"
 #include "gui/lesson_browser.hpp"
 #include "gui/lesson_panel.hpp"
+#include "gui/live_panel.hpp"
 #include "gui/menu_bar.hpp"
 #include "gui/timeline.hpp"
 #include "gui/transcript.hpp"
@@ -51,6 +52,13 @@ struct WindowOptions {
   std::function<scenario::LessonResult(const std::string&)> load_lesson;
   std::optional<std::uint64_t> seed;
   bool browse = false;  // open with the lesson browser shown
+  // Screenshot mode: frames drawn before the PNG is read (layout and fonts settle in 4).
+  std::size_t frames = 4;
+  // Live mode (gui --serve) screenshots: the frames are counted only once this many real
+  // clients have been accepted, and (with live_send) once the panel's session is over.
+  std::size_t wait_clients = 0;
+  // Live mode: the live panel opened with this form and Send pressed on the first frame.
+  std::optional<LiveSendForm> live_send;
 };
 
 // The panels around one View, and one frame of them filling the main viewport (between
@@ -71,6 +79,7 @@ struct Panels {
   LessonBrowser browser;
   scenario::ProgressStore progress{std::filesystem::path{}};
   std::optional<std::string> open_request;  // a lesson chosen in the browser
+  LivePanel live_panel;                     // Live > Connect to a real server...
 };
 void draw_frame(View& view, Panels& panels);
 

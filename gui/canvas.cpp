@@ -8,6 +8,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "gui/live_layout.hpp"
 #include "sim/engine/sim_time.hpp"
 
 namespace smtpsim::gui {
@@ -21,6 +22,10 @@ constexpr ImU32 kText = IM_COL32(240, 242, 248, 255);
 constexpr ImU32 kDimText = IM_COL32(170, 180, 200, 255);
 constexpr ImU32 kLink = IM_COL32(95, 108, 135, 255);
 constexpr ImU32 kRed = IM_COL32(235, 60, 60, 255);
+// Live mode: a real host is pink on a dark plum box, unlike every simulated role and every
+// protocol colour, so a class sees at once which host is a real machine.
+constexpr ImU32 kReal = IM_COL32(255, 95, 175, 255);
+constexpr ImU32 kRealFill = IM_COL32(58, 24, 48, 255);
 
 ImU32 glyph_colour(Glyph g) {
   switch (g) {
@@ -31,6 +36,8 @@ ImU32 glyph_colour(Glyph g) {
       return IM_COL32(110, 160, 255, 255);
     case Glyph::Directory:
       return IM_COL32(200, 150, 255, 255);
+    case Glyph::Real:
+      return kReal;
   }
   return kText;
 }
@@ -124,7 +131,43 @@ void draw_glyph(ImDrawList* dl, Glyph g, ImVec2 p, float s, ImU32 col) {
       }
       break;
     }
+    case Glyph::Real: {  // a globe: a machine out on the real network
+      const ImVec2 c(p.x + s * 0.5f, p.y + s * 0.5f);
+      const float r = s * 0.42f;
+      dl->AddCircle(c, r, col, 32, t * 1.6f);
+      dl->AddLine(ImVec2(c.x - r, c.y), ImVec2(c.x + r, c.y), col, t);
+      for (float f : {-0.5f, 0.5f}) {  // two parallels
+        const float y = c.y + r * f, hw = r * std::sqrt(1 - f * f);
+        dl->AddLine(ImVec2(c.x - hw, y), ImVec2(c.x + hw, y), col, t);
+      }
+      for (float k : {0.0f, 0.55f}) {  // the central meridian and two curved ones
+        ImVec2 pts[17], mirror[17];
+        for (int i = 0; i <= 16; ++i) {
+          const float a = -1.5708f + 3.14159f * static_cast<float>(i) / 16.f;
+          pts[i] = ImVec2(c.x + r * k * std::cos(a), c.y + r * std::sin(a));
+          mirror[i] = ImVec2(c.x - r * k * std::cos(a), pts[i].y);
+        }
+        dl->AddPolyline(pts, 17, col, 0, t);
+        if (k > 0) dl->AddPolyline(mirror, 17, col, 0, t);
+      }
+      break;
+    }
   }
+}
+
+// The three lines of a host that joined while running: what it is, where it is, how it came.
+struct ExtraLines {
+  std::string title, where, how;
+};
+ExtraLines extra_lines(const ExtraHost& x) {
+  static const std::string client = "external client ";
+  if (x.real && x.client && x.name.rfind(client, 0) == 0)
+    return {"external client", x.name.substr(client.size()),
+            "REAL socket, to port " + std::to_string(x.port)};
+  if (x.real)
+    return {x.client ? "real client" : "real server", x.address,
+            x.client ? "REAL socket" : "REAL socket, port " + std::to_string(x.port)};
+  return {x.name, "live panel: sim's SMTP client", x.address};
 }
 
 void draw_lock(ImDrawList* dl, ImVec2 c, float s) {
@@ -164,15 +207,24 @@ void Canvas::compute_boxes(const View& view, ImVec2 origin, ImVec2 size) {
     layout_ = compute_layout(view.spec());
     have_layout_ = true;
   }
+  // Live mode: the hosts that have joined by the cursor, around the scenario's.
+  shown_extra_.clear();
+  for (const auto& x : view.extra_hosts())
+    if (x.first_event < view.cursor()) shown_extra_.push_back(x);
+  shown_ = layout_;
+  if (!shown_extra_.empty()) {
+    auto more = place_extra_hosts(layout_, shown_extra_);
+    shown_.insert(shown_.end(), more.begin(), more.end());
+  }
   // Fit the whole network (with room for badges) into the canvas, centred.
   double x0 = 1e18, y0 = 1e18, x1 = -1e18, y1 = -1e18;
-  for (const auto& b : layout_) {
+  for (const auto& b : shown_) {
     x0 = std::min(x0, b.x - b.w / 2);
     x1 = std::max(x1, b.x + b.w / 2);
     y0 = std::min(y0, b.y - b.h / 2);
     y1 = std::max(y1, b.y + b.h / 2);
   }
-  if (layout_.empty()) x0 = y0 = x1 = y1 = 0;
+  if (shown_.empty()) x0 = y0 = x1 = y1 = 0;
   // The clock and caption lines (top) and the legend (bottom) are drawn over the canvas:
   // keep the hosts clear of them (in presenter mode's large font they reached the top row).
   const float fs = ImGui::GetFontSize();
@@ -186,7 +238,7 @@ void Canvas::compute_boxes(const View& view, ImVec2 origin, ImVec2 size) {
   origin_ = ImVec2(origin.x + (size.x - static_cast<float>((x1 - x0) * fit_)) / 2,
                    origin.y + (size.y - static_cast<float>((y1 - y0) * fit_)) / 2);
   boxes_.clear();
-  for (const auto& b : layout_) {
+  for (const auto& b : shown_) {
     ImVec2 off(0, 0);
     if (auto it = moved_.find(b.name); it != moved_.end()) off = it->second;
     const ImVec2 c = to_screen(b.x + off.x, b.y + off.y);
@@ -292,10 +344,46 @@ void Canvas::draw(View& view, ImVec2 size) {
   // Hosts.
   for (std::size_t i = 0; i < boxes_.size(); ++i) {
     const ScreenBox& b = boxes_[i];
-    const HostBox& hb = layout_[i];
-    const scenario::HostSpec& h = view.spec().hosts[i];
+    const HostBox& hb = shown_[i];
     const bool down = w.hosts_down.count(b.name) > 0;
     const float bw = b.max.x - b.min.x, bh = b.max.y - b.min.y;
+    if (i >= layout_.size()) {  // live mode: a host that joined while running
+      const ExtraHost& x = shown_extra_[i - layout_.size()];
+      const ImU32 accent = x.real ? kReal : glyph_colour(hb.glyph);
+      dl->AddRectFilled(b.min, b.max, x.real ? kRealFill : kBoxFill, 8 * s);
+      dl->AddRect(b.min, b.max, accent, 8 * s, 0, std::max(3.f, 4 * s));
+      const float g = std::min(bh * 0.7f, bw * 0.28f);
+      draw_glyph(dl, hb.glyph, ImVec2(b.min.x + bw * 0.03f, b.min.y + (bh - g) * 0.4f), g, accent);
+      const ExtraLines l = extra_lines(x);
+      const float tx = b.min.x + bw * 0.05f + g, tw = b.max.x - tx - 6 * s;
+      float ty = b.min.y + bh * 0.1f;
+      fitted_text(dl, ImVec2(tx, ty), px, tw, kText, l.title);
+      ty += px * 1.15f;
+      fitted_text(dl, ImVec2(tx, ty), px, tw, accent, l.where);
+      ty += px * 1.15f;
+      fitted_text(dl, ImVec2(tx, ty), small, tw, kDimText, l.how);
+      if (x.real) {  // a "REAL" tag on the top-left corner, readable from the back row
+        const ImVec2 sz = ImGui::GetFont()->CalcTextSizeA(small, FLT_MAX, 0, "REAL");
+        const ImVec2 p0(b.min.x - 6 * s, b.min.y - sz.y * 0.9f);
+        const ImVec2 p1(p0.x + sz.x + 12 * s, b.min.y + sz.y * 0.5f);
+        dl->AddRectFilled(p0, p1, kReal, 10 * s);
+        dl->AddText(ImGui::GetFont(), small, ImVec2(p0.x + 6 * s, p0.y + 1),
+                    IM_COL32(30, 0, 16, 255), "REAL");
+      }
+      float bx = b.min.x + 6 * s;
+      const float ph = small * 1.1f;
+      for (int port : hb.ports) {
+        const std::string label = std::to_string(port);
+        const float lw = ImGui::GetFont()->CalcTextSizeA(small * 0.9f, FLT_MAX, 0, label.c_str()).x;
+        const ImVec2 p0(bx, b.max.y - ph * 0.5f), p1(bx + lw + 8 * s, b.max.y + ph * 0.5f);
+        dl->AddRectFilled(p0, p1, port_colour(port), 4 * s);
+        dl->AddText(ImGui::GetFont(), small * 0.9f, ImVec2(p0.x + 4 * s, p0.y + ph * 0.05f),
+                    IM_COL32(10, 12, 16, 255), label.c_str());
+        bx = p1.x + 4 * s;
+      }
+      continue;
+    }
+    const scenario::HostSpec& h = view.spec().hosts[i];
     const ImU32 accent = down ? IM_COL32(130, 130, 130, 255) : glyph_colour(hb.glyph);
     if (std::find(highlight_.begin(), highlight_.end(), b.name) != highlight_.end()) {
       // Selected in the inspector: a white halo around the box.

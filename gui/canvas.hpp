@@ -65,8 +65,12 @@ class Canvas {
   std::string dragging_;
   std::string clicked_;
   std::vector<std::string> highlight_;
-  std::vector<HostBox> layout_;
+  std::vector<HostBox> layout_;  // the scenario's hosts (computed once)
   bool have_layout_ = false;
+  // What the last compute_boxes() shows: layout_ then the extra hosts (live mode) that have
+  // appeared by the cursor, in the order of boxes_.
+  std::vector<HostBox> shown_;
+  std::vector<ExtraHost> shown_extra_;
   std::vector<ScreenBox> boxes_;
   std::vector<ScreenEnvelope> envelopes_;
   std::vector<std::string> tips_;

@@ -15,7 +15,8 @@
 
 namespace smtpsim::gui {
 
-enum class Glyph { Laptop, Phone, Server, Directory };
+// Real: the far end of a real socket in live mode (a globe: it is out on the real network).
+enum class Glyph { Laptop, Phone, Server, Directory, Real };
 
 struct HostBox {
   std::string name;

@@ -226,7 +226,9 @@ void MenuBar::start_path_job(PathJob job, const View& view) {
 }
 
 bool MenuBar::open_dialog(const std::string& name, View& view) {
-  if (name == "compose")
+  if (name == "live")
+    live_panel_ = true;
+  else if (name == "compose")
     compose_.open(view);
   else if (name == "read")
     compose_.open_reader(view);
@@ -308,6 +310,10 @@ void MenuBar::draw(View& view) {
   }
   if (begin_menu("Mail", true, top)) {
     if (auto a = compose_.draw_menu(view)) apply(view, std::move(*a));
+    ImGui::EndMenu();
+  }
+  if (begin_menu("Live", true, top)) {
+    if (ImGui::MenuItem("Connect to a real server...")) live_panel_ = true;
     ImGui::EndMenu();
   }
   const std::string hand = fmt::format("Done by hand ({})###hand", view.hand_actions().size());

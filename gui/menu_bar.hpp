@@ -13,6 +13,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gui/compose.hpp"
@@ -50,6 +51,7 @@ class MenuBar {
   std::string take_screenshot();                  // a PNG path to write after this frame ("" none)
   void screenshot_written(const std::string& path, const std::string& problem);
   bool quit() const { return quit_; }
+  bool take_live_panel() { return std::exchange(live_panel_, false); }  // Live > Connect...
 
   // --- the operations behind the menus (tests call them directly) ------------------------
   // Each sets status() and returns true on success.
@@ -84,6 +86,7 @@ class MenuBar {
   std::optional<std::string> open_lesson_;
   std::string screenshot_;
   bool quit_ = false;
+  bool live_panel_ = false;
   std::string status_;
   bool status_error_ = false;
   PathJob job_ = PathJob::None;

@@ -82,11 +82,23 @@ void TranscriptPanel::sync(const View& view) {
                             e.kind == trace::EventKind::ConnectionTimeout) &&
                            !e.peer.empty());
     if (const auto a = text.find(' '); labelled && a != std::string::npos) {
-      if (const auto b = text.find(' ', a + 1); b != std::string::npos) {
-        // Keep the client's name ("alice-laptop"): parallel sessions stay apart.
-        const std::string label = text.substr(a + 1, b - a - 1);
-        brief = text.substr(0, a + 1) + label.substr(0, label.find("→")) + text.substr(b);
+      // Live mode's host names hold spaces ("external client 127.0.0.1:53122"): the label
+      // of an opened connection is matched whole, as TextWriter wrote it.
+      std::size_t b = std::string::npos;
+      std::string label;
+      for (auto it = connections_.rbegin(); e.conn != 0 && it != connections_.rend(); ++it) {
+        if (it->first != e.conn) continue;
+        if (text.compare(a + 1, it->second.size(), it->second) == 0) {
+          label = it->second;
+          b = a + 1 + label.size();
+        }
+        break;
       }
+      if (b == std::string::npos && (b = text.find(' ', a + 1)) != std::string::npos)
+        label = text.substr(a + 1, b - a - 1);
+      // Keep the client's name ("alice-laptop"): parallel sessions stay apart.
+      if (b != std::string::npos)
+        brief = text.substr(0, a + 1) + label.substr(0, label.find("→")) + text.substr(b);
     }
     rows_.push_back(TranscriptRow{rendered_, dir, std::move(text), std::move(brief)});
   }

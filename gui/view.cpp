@@ -27,11 +27,60 @@ void View::reset_latencies() {
     top = std::max(top, h.latency_us);
   }
   longest_hop_ = std::max<std::int64_t>(1, 2 * top);
+  if (live_) longest_hop_ = std::max(longest_hop_, kLiveTravelUs);
+}
+
+View::View(scenario::Spec spec, std::optional<std::uint64_t> seed, scenario::LiveHooks hooks)
+    : spec_(std::move(spec)), seed_(seed), live_(true), following_(true) {
+  reset_latencies();
+  playing_ = true;
+  speed_ = 1;  // a moment studied and played again runs at the pace it really happened
+  rec_.subscribe([this](const trace::Event& e) { on_event(e); });
+  sim_ = std::make_unique<scenario::Simulation>(spec_, rec_, seed_, std::move(hooks));
 }
 
 View::~View() = default;
 
+void View::play(bool on) {
+  playing_ = on;
+  if (live_ && !on) following_ = false;  // paused: the picture stays on this moment
+}
+
+void View::back_to_live() {
+  if (!live_) return;
+  following_ = true;
+  playing_ = true;
+  cursor_ = rec_.size();
+  if (driver_) display_time_ = std::max(display_time_, driver_->now_us());
+}
+
+bool View::is_extra(const std::string& host) const {
+  return extra_index_.count(host) > 0;
+}
+
+void View::note_extra_hosts(const trace::Event& e) {
+  for (const std::string* name : {&e.host, &e.peer}) {
+    if (name->empty() || extra_index_.count(*name)) continue;
+    if (std::any_of(spec_.hosts.begin(), spec_.hosts.end(),
+                    [&](const scenario::HostSpec& h) { return h.name == *name; }))
+      continue;
+    ExtraHost x;
+    x.name = *name;
+    x.first_event = static_cast<std::size_t>(e.seq);
+    x.client = name == &e.host;
+    x.port = e.port;
+    const engine::Network& net = sim_->net();
+    if (const engine::HostId id = net.find(*name); id >= 0) {
+      x.address = net.address(id);
+      x.real = net.is_real(id);
+    }
+    extra_index_[x.name] = extra_.size();
+    extra_.push_back(std::move(x));
+  }
+}
+
 void View::on_event(const trace::Event& e) {
+  if (live_) note_extra_hosts(e);
   record_hop(e);
   switch (e.kind) {
     case EventKind::Delivered:
@@ -75,21 +124,34 @@ void View::record_hop(const trace::Event& e) {
     // The client's tracer records its own lines when sent and the server's when they
     // arrive; datagrams are recorded when sent.
     hop.sent = hop.sent_at_t ? e.time : e.time - hop.travel;
+    if (live_ && (is_extra(e.host) || is_extra(e.peer))) {
+      // A real socket: recorded the moment it crossed (no simulated latency); shown leaving
+      // then and travelling kLiveTravelUs, so it moves on screen at the live edge.
+      hop.sent_at_t = true;
+      hop.sent = e.time;
+      hop.travel = kLiveTravelUs;
+    }
   }
   hops_.resize(static_cast<std::size_t>(e.seq) + 1);
   hops_[static_cast<std::size_t>(e.seq)] = hop;
 }
 
 bool View::ensure(std::size_t n) {
+  if (live_) return rec_.size() >= n;  // the wall clock runs the simulation, not the cursor
   while (rec_.size() < n && !finished_) finished_ = !sim_->step();
   return rec_.size() >= n;
 }
 
 void View::pump(std::size_t budget) {
+  if (live_) {
+    if (driver_) driver_->poll();
+    return;
+  }
   for (std::size_t i = 0; i < budget && !finished_; ++i) finished_ = !sim_->step();
 }
 
 void View::seek(std::size_t n) {
+  following_ = false;
   ensure(n);
   cursor_ = std::min(n, rec_.size());
   display_time_ = cursor_ > 0 ? rec_.at(cursor_ - 1).time : 0;
@@ -113,6 +175,24 @@ void View::restart() {
 }
 
 void View::tick(double wall_seconds) {
+  if (live_) {
+    if (following_) {
+      cursor_ = rec_.size();
+      if (driver_) display_time_ = std::max(display_time_, driver_->now_us());
+      if (cursor_ > 0) display_time_ = std::max(display_time_, rec_.at(cursor_ - 1).time);
+      return;
+    }
+    if (!playing_) return;
+    // Playing a moment again: recorded events at their pace; caught up, the live edge again.
+    display_time_ += static_cast<std::int64_t>(wall_seconds * speed_ * 1e6);
+    if (cursor_ < rec_.size()) {
+      const std::int64_t next = rec_.at(cursor_).time;
+      if (skip_idle_ && next - display_time_ > 1'000'000) display_time_ = next - 50'000;
+    }
+    while (cursor_ < rec_.size() && rec_.at(cursor_).time <= display_time_) ++cursor_;
+    if (cursor_ == rec_.size()) back_to_live();
+    return;
+  }
   if (!playing_) return;
   display_time_ += static_cast<std::int64_t>(wall_seconds * speed_ * 1e6);
   if (!ensure(cursor_ + 1)) {
@@ -191,6 +271,17 @@ std::vector<InFlight> View::in_flight() {
 }
 
 std::string View::apply_action(scenario::Action a) {
+  if (live_) {
+    // The run cannot be rebuilt (real clients are connected to it): the action happens now,
+    // on the wall clock, once the loader has checked it; there is no undo.
+    a.at_us = sim_->now();
+    auto changed = scenario::with_action(spec_, a);
+    if (auto* e = std::get_if<scenario::LoadError>(&changed)) return e->message;
+    sim_->apply(a);
+    hand_.push_back(std::move(a));
+    before_.push_back(spec_);
+    return {};
+  }
   a.at_us = display_time_;
   if (cursor_ > 0 && rec_.at(cursor_ - 1).time >= a.at_us) a.at_us = rec_.at(cursor_ - 1).time + 1;
   auto changed = scenario::with_action(spec_, a);
@@ -202,7 +293,7 @@ std::string View::apply_action(scenario::Action a) {
 }
 
 bool View::undo_last_action() {
-  if (hand_.empty()) return false;
+  if (hand_.empty() || live_) return false;
   scenario::Spec spec = std::move(before_.back());
   before_.pop_back();
   hand_.pop_back();

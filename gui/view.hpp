@@ -8,6 +8,13 @@
 // Panels (canvas, timeline, transcript) read from here and change things only through the
 // controls documented below. The View trusts the Spec it is given (already validated by the
 // scenario loader) and owns no mail logic.
+//
+// Live mode (issue 7): the simulation runs on the wall clock, driven by a LiveDriver (real
+// sockets, gui/live_session.hpp) that pump() polls once per frame; nothing here steps it. The
+// recorder grows by itself and the cursor follows the live edge until the teacher pauses or
+// steps back to study a moment; back_to_live() (or playing up to the end) rejoins it. Hosts
+// that join while running (real clients, "this computer", real servers) are extra_hosts().
+// Lessons never take these paths: their behaviour is unchanged.
 #pragma once
 
 #include <cstddef>
@@ -18,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "gui/live_driver.hpp"
 #include "sim/scenario/simulation.hpp"
 #include "sim/scenario/spec.hpp"
 #include "sim/trace/recorder.hpp"
@@ -38,15 +46,42 @@ struct InFlight {
   double progress = 0;    // 0 at the sender, 1 at the receiver
 };
 
+// A host that joined the network while running (live mode): not in the Spec.
+struct ExtraHost {
+  std::string name;             // "external client 127.0.0.1:53122", "this computer"
+  std::string address;          // "127.0.0.1"
+  std::size_t first_event = 0;  // the event it first appears in (shown from then on)
+  bool real = false;            // the far end of a real socket (Network::is_real)
+  bool client = true;           // first seen opening a connection (else: a server reached)
+  std::uint16_t port = 0;       // the port of that first connection
+};
+
+// Animation only: a real host has no simulated latency (Network::add_real_host), so its lines
+// would arrive the instant they leave; on screen they travel this long (wall-clock µs at the
+// live edge) so a class can see them move.
+inline constexpr std::int64_t kLiveTravelUs = 600'000;
+
 class View {
  public:
   // Throws std::invalid_argument like Simulation does for a Spec the loader should refuse.
   explicit View(scenario::Spec spec, std::optional<std::uint64_t> seed = {});
+  // Live mode: the Simulation gets `hooks`; attach_live() gives it its driver.
+  View(scenario::Spec spec, std::optional<std::uint64_t> seed, scenario::LiveHooks hooks);
   ~View();
 
   const scenario::Spec& spec() const { return spec_; }
   const std::vector<trace::Event>& events() const { return rec_.events(); }
   bool finished() const { return finished_; }  // the simulation has nothing left to do
+
+  // --- live mode ------------------------------------------------------------------------
+  bool live() const { return live_; }
+  void attach_live(std::unique_ptr<LiveDriver> driver) { driver_ = std::move(driver); }
+  LiveDriver* live_driver() { return driver_.get(); }
+  scenario::Simulation& simulation() { return *sim_; }
+  // The cursor follows the newest event and the clock the wall clock's now.
+  bool at_live_edge() const { return live_ && following_; }
+  void back_to_live();
+  const std::vector<ExtraHost>& extra_hosts() const { return extra_; }
 
   // --- controls (the only way panels change anything) ---------------------------------
   std::size_t cursor() const { return cursor_; }
@@ -54,7 +89,7 @@ class View {
   bool step_forward();       // one event forward; false at the end of the run
   bool step_back();          // one event back; false at the start
   void restart();            // cursor to 0, paused
-  void play(bool on) { playing_ = on; }
+  void play(bool on);
   bool playing() const { return playing_; }
   void set_speed(double s) { speed_ = s; }
   double speed() const { return speed_; }
@@ -63,7 +98,7 @@ class View {
   // Advances playback by `wall_seconds` of real time (called once per frame while playing).
   void tick(double wall_seconds);
   // Runs the simulation ahead by at most `budget` engine steps (per frame), so the scrubber
-  // learns the whole run without blocking the window.
+  // learns the whole run without blocking the window. Live mode: polls the driver instead.
   void pump(std::size_t budget);
 
   // --- changing the run by hand (fault menu, compose dialog) ---------------------------
@@ -104,6 +139,8 @@ class View {
   void rebuild(scenario::Spec spec);
   void record_hop(const trace::Event& e);
   void reset_latencies();  // latency_ and hops_ from spec_, as before the first event
+  void note_extra_hosts(const trace::Event& e);  // live mode
+  bool is_extra(const std::string& host) const;
 
   scenario::Spec spec_;
   std::optional<std::uint64_t> seed_;
@@ -141,6 +178,12 @@ class View {
   std::vector<scenario::Action> hand_;  // actions done by hand, in order
   std::vector<scenario::Spec> before_;  // the Spec before each of them (undo)
   std::uint64_t generation_ = 0;
+  // Live mode. The driver refers to sim_: declared after it, so destroyed before it.
+  bool live_ = false;
+  bool following_ = false;
+  std::vector<ExtraHost> extra_;
+  std::map<std::string, std::size_t> extra_index_;
+  std::unique_ptr<LiveDriver> driver_;
 };
 
 }  // namespace smtpsim::gui

@@ -5,6 +5,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/write.hpp>
 
@@ -284,6 +285,14 @@ void Stream::finish(const std::string& why) {
     auto fn = std::move(on_end_);
     fn(why);
   }
+  // The owner's callbacks hold the owner, which holds us: dropped once ended, or every
+  // connection would keep its owner, this stream and its TLS state for ever. Not while
+  // on_data_ itself is running (it may be what ended us): on the next turn then.
+  tls_done_ = nullptr;
+  if (in_callback_)
+    asio::post(ssl_.get_executor(), [self = shared_from_this()] { self->on_data_ = nullptr; });
+  else
+    on_data_ = nullptr;
 }
 
 }  // namespace smtpsim::net

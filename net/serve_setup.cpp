@@ -1,0 +1,50 @@
+// The provider choice and the start banner of live mode.
+#include "net/serve_setup.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace smtpsim::net {
+
+const scenario::HostSpec* pick_provider(const scenario::Spec& spec) {
+  auto has = [](const scenario::HostSpec& h, std::string_view role) {
+    return std::find(h.roles.begin(), h.roles.end(), role) != h.roles.end();
+  };
+  for (const auto& h : spec.hosts)
+    if (std::find(h.domains.begin(), h.domains.end(), "example.com") != h.domains.end() &&
+        (has(h, "MTA") || has(h, "MDA")))
+      return &h;
+  for (const auto& h : spec.hosts)
+    if (has(h, "MSA")) return &h;
+  for (const auto& h : spec.hosts)
+    if (has(h, "MTA") || has(h, "MDA")) return &h;
+  return nullptr;
+}
+
+std::vector<std::string> scenario_users(const scenario::Spec& spec) {
+  std::vector<std::string> out;
+  for (const auto& h : spec.hosts)
+    for (const auto& [user, pw] : h.users)
+      out.push_back(
+          fmt::format("{}@{} / {}", user, h.domains.empty() ? h.name : h.domains.front(), pw));
+  return out;
+}
+
+std::string serve_banner(const std::string& program, const scenario::Spec& spec,
+                         const std::string& provider, const std::string& listen,
+                         const std::vector<ServedPort>& ports, const std::string& cert,
+                         const std::string& relay) {
+  std::string banner = fmt::format("{}: {} — {} on real sockets\n", program, spec.name, provider);
+  for (const auto& p : ports) {
+    banner += fmt::format("  {:<10} {}:{}  ({} port {}{})\n", p.name, listen, p.real, p.proto,
+                          p.simulated, p.implicit_tls ? ", implicit TLS" : "");
+  }
+  banner += "  users:";
+  for (const auto& u : scenario_users(spec)) banner += " " + u;
+  if (!relay.empty()) banner += fmt::format("\n  relay: {}", relay);
+  banner += fmt::format("\n  TLS certificate: {}\n  Ctrl-C stops; queued mail is kept.\n", cert);
+  return banner;
+}
+
+}  // namespace smtpsim::net

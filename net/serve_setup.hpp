@@ -1,0 +1,29 @@
+// What `smtpsim serve` and `smtpsim gui --serve` share (issue 7): which host of a scenario
+// gets the real ports, and the banner that tells a class where to point its mail clients
+// (ports, users and passwords, the certificate to trust). Trusts the Spec (already loaded).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "net/live_server.hpp"
+#include "sim/scenario/spec.hpp"
+
+namespace smtpsim::net {
+
+// The provider whose services get the real ports: the one delivering example.com, else the
+// first host with an MSA, else the first with an MTA or MDA; nullptr when there is none.
+const scenario::HostSpec* pick_provider(const scenario::Spec& spec);
+
+// "alice@example.com / alice" for every user of every host, in scenario order.
+std::vector<std::string> scenario_users(const scenario::Spec& spec);
+
+// The banner printed at start: a title line, one line per port, the users, the certificate
+// and how to stop. `program` names the command ("smtpsim serve"); `relay` (live relay:
+// where mail for other domains goes) is a line of its own when not empty.
+std::string serve_banner(const std::string& program, const scenario::Spec& spec,
+                         const std::string& provider, const std::string& listen,
+                         const std::vector<ServedPort>& ports, const std::string& cert,
+                         const std::string& relay = {});
+
+}  // namespace smtpsim::net
