@@ -1,10 +1,11 @@
 // `smtpsim fetch`: the POP3 or IMAP client machine against a real server through
 // net::ClientRunner. POP3: the machine's own sequence (CAPA, [STLS], USER/PASS, STAT, UIDL,
 // RETR each [, DELE], QUIT). IMAP: the machine logs in (CAPABILITY, [STARTTLS], LOGIN); this
-// file then asks for SELECT INBOX, one FETCH of every message (BODY.PEEK[]: reading here does
-// not mark them \Seen), with --delete STORE +FLAGS.SILENT (\Deleted) and EXPUNGE, and LOGOUT.
-// Output: the messages (or one line each with --list) on standard output, or files in -o DIR.
-// Trusts the machines for protocol; message bytes are printed with control characters shown.
+// file then asks for SELECT INBOX, one FETCH of every message (BODY.PEEK[], or the header
+// only with --list: reading here does not mark them \Seen), with --delete STORE +FLAGS.SILENT
+// (\Deleted) and EXPUNGE, and LOGOUT. Output: the messages (or one line each with --list) on
+// standard output, or files in -o DIR. Trusts the machines for protocol; message bytes are printed
+// with control characters shown.
 #include "app/fetch_cmd.hpp"
 
 #include <fmt/format.h>
@@ -50,7 +51,8 @@ constexpr const char* kExitTable =
 struct Got {
   unsigned number = 0;
   std::string uid;
-  std::string content;  // CRLF line ends, as on the wire
+  std::string content;     // CRLF line ends, as on the wire (IMAP --list: the header only)
+  std::uint64_t size = 0;  // of the whole message
 };
 
 int pop3_stage_exit(const std::string& stage) {
@@ -149,7 +151,8 @@ int run_pop3(const FetchCmdOptions& o, const std::pair<std::string, std::uint16_
       session, transcript, net::ClientTarget{target.first, target.second, o.tls, tls},
       fixed_timeout(o.timeout), [&](pop3::ClientEvent& ev) {
         if (auto* m = std::get_if<ce::Message>(&ev)) {
-          got.push_back(Got{m->number, m->uid, std::move(m->content)});
+          const std::uint64_t size = m->content.size();
+          got.push_back(Got{m->number, m->uid, std::move(m->content), size});
         } else if (auto* d = std::get_if<ce::Done>(&ev)) {
           transcript.info(fmt::format("{} retrieved, {} deleted", d->retrieved, d->deleted));
         } else if (auto* f = std::get_if<ce::Failed>(&ev)) {
@@ -213,8 +216,9 @@ int run_imap(const FetchCmdOptions& o, const std::pair<std::string, std::uint16_
             Got& g = by_seq[f->seq];
             g.number = f->seq;
             if (f->uid) g.uid = std::to_string(*f->uid);
-            if (auto it = f->sections.find("BODY[]"); it != f->sections.end())
-              g.content = it->second;
+            if (f->size) g.size = *f->size;
+            for (const char* item : {"BODY[]", "BODY[HEADER]"})
+              if (auto it = f->sections.find(item); it != f->sections.end()) g.content = it->second;
           }
         } else if (auto* c = std::get_if<ce::Completed>(&ev)) {
           if (c->id != waiting) return;
@@ -235,7 +239,9 @@ int run_imap(const FetchCmdOptions& o, const std::pair<std::string, std::uint16_
                 logout();
               } else {
                 step = Step::Fetch;
-                waiting = session.fetch("1:*", "(UID RFC822.SIZE BODY.PEEK[])");
+                // --list needs only the header; PEEK leaves \Seen alone (RFC 3501 §6.4.5)
+                waiting = session.fetch("1:*", o.list ? "(UID RFC822.SIZE BODY.PEEK[HEADER])"
+                                                      : "(UID RFC822.SIZE BODY.PEEK[])");
               }
               break;
             case Step::Fetch:
@@ -359,15 +365,15 @@ int run_fetch_command(const FetchCmdOptions& o, std::FILE* out, std::FILE* err) 
     for (const auto& g : got) {
       std::string subject, from;
       nodes::summarize(g.content, subject, from);
-      std::fputs(printable(fmt::format("{:>4}  {:<12} {:>8}  {:<30}  {}\n", g.number, g.uid,
-                                       g.content.size(), from, subject))
+      std::fputs(printable(fmt::format("{:>4}  {:<12} {:>8}  {:<30}  {}\n", g.number, g.uid, g.size,
+                                       from, subject))
                      .c_str(),
                  out);
     }
   } else {
     for (const auto& g : got) {
       std::fputs(fmt::format("=== message {} (id {}, {} octets)\n", g.number,
-                             g.uid.empty() ? "-" : g.uid, g.content.size())
+                             g.uid.empty() ? "-" : g.uid, g.size)
                      .c_str(),
                  out);
       std::string text = printable(g.content);

@@ -165,8 +165,9 @@ CLI::App* add_send_command(CLI::App& app, SendCmdOptions& o) {
   auto* tl = cmd->add_flag("--tls", o.tls, "TLS from the first byte (port 465, RFC 8314)");
   st->excludes(tl);
   cmd->add_option("--auth", o.auth, "AUTH with USER:PASS (shown redacted in the transcript)");
-  cmd->add_option("--auth-type", o.auth_type, "PLAIN or LOGIN (default: the best offered)")
-      ->check(CLI::IsMember({"PLAIN", "LOGIN", "plain", "login"}));
+  cmd->add_option("--auth-type", o.auth_type,
+                  "PLAIN, LOGIN or CRAM-MD5 (default: the best the server offers)")
+      ->check(CLI::IsMember({"PLAIN", "LOGIN", "CRAM-MD5"}, CLI::ignore_case));
   cmd->add_option("--helo", o.helo, "Name for EHLO (default: this machine's host name)");
   cmd->add_flag("--insecure", o.insecure,
                 "Do not check the server's certificate (said loudly on standard error)");
@@ -203,10 +204,7 @@ int run_send_command(const SendCmdOptions& o, std::FILE* out, std::FILE* err) {
     if (colon == std::string::npos || colon == 0) return fail("--auth wants USER:PASS", kSendUsage);
     cfg.auth_user = o.auth.substr(0, colon);
     cfg.auth_password = o.auth.substr(colon + 1);
-    if (!o.auth_type.empty())
-      cfg.auth_mechanism = smtp::mechanism_from_name(o.auth_type == "plain"   ? "PLAIN"
-                                                     : o.auth_type == "login" ? "LOGIN"
-                                                                              : o.auth_type);
+    if (!o.auth_type.empty()) cfg.auth_mechanism = smtp::mechanism_from_name(o.auth_type);
   }
 
   const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
