@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <functional>
@@ -97,6 +98,25 @@ std::string printable(std::string_view text) {
     } else {
       out.push_back(text[i]);
     }
+  }
+  return out;
+}
+
+// "3:5,9" from the UIDs of the messages shown; "" when one has none.
+std::string uid_set(const std::vector<Got>& got) {
+  std::vector<std::uint32_t> uids;
+  for (const auto& g : got) {
+    if (g.uid.empty()) return {};  // the server left UID out: no safe set
+    uids.push_back(static_cast<std::uint32_t>(std::stoul(g.uid)));
+  }
+  std::sort(uids.begin(), uids.end());
+  std::string out;
+  for (std::size_t i = 0; i < uids.size();) {
+    std::size_t j = i;
+    while (j + 1 < uids.size() && uids[j + 1] == uids[j] + 1) ++j;
+    if (!out.empty()) out.push_back(',');
+    out += j == i ? fmt::format("{}", uids[i]) : fmt::format("{}:{}", uids[i], uids[j]);
+    i = j + 1;
   }
   return out;
 }
@@ -246,9 +266,15 @@ int run_imap(const FetchCmdOptions& o, const std::pair<std::string, std::uint16_
               break;
             case Step::Fetch:
               for (auto& [seq, g] : by_seq) got.push_back(std::move(g));
-              if (o.del) {
+              if (o.del && !got.empty()) {
+                // By UID, not "1:*": mail that arrived after the FETCH was not shown, so it
+                // must not be deleted (RFC 3501 §6.4.8, UID STORE).
                 step = Step::Store;
-                waiting = session.store("1:*", "+FLAGS", "(\\Deleted)", /*silent=*/true);
+                const std::string uids = uid_set(got);
+                waiting = uids.empty() ? session.store(fmt::format("1:{}", got.size()), "+FLAGS",
+                                                       "(\\Deleted)", /*silent=*/true)
+                                       : session.store(uids, "+FLAGS", "(\\Deleted)",
+                                                       /*silent=*/true, /*uid=*/true);
               } else {
                 logout();
               }

@@ -81,7 +81,9 @@ def scenarios(binary, d, work):
     code, out, err = run(binary, "fetch", "--imap", imap, *login, "--delete", "--transcript", "-")
     check(code == 0, "imap delete exits 0 (got %d)" % code, out, err)
     check("Subject: first" in out and "Subject: second" in out, "printed before deleting", out)
-    check("EXPUNGE" in err, "EXPUNGE sent", err)
+    check(" -> a4 UID STORE 3:4 +FLAGS.SILENT (\\Deleted)" in err and "EXPUNGE" in err,
+          "deleted by UID (the two shown: UIDs 3 and 4 after the first round), then EXPUNGE",
+          err)
     check(maildir_files(d.home("alice")) == [], "IMAP --delete emptied the Maildir",
           maildir_files(d.home("alice")))
 
