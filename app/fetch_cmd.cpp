@@ -166,6 +166,7 @@ int run_pop3(const FetchCmdOptions& o, const std::pair<std::string, std::uint16_
   session.set_observer(&transcript);
   session.start();
   Outcome outcome;
+  const net::RunResult* so_far = nullptr;  // the runner's, once it exists
   using Runner = net::ClientRunner<pop3::ClientSession, ce::NeedData, ce::StartTls, ce::Closed>;
   Runner runner(
       session, transcript, net::ClientTarget{target.first, target.second, o.tls, tls},
@@ -176,11 +177,13 @@ int run_pop3(const FetchCmdOptions& o, const std::pair<std::string, std::uint16_
         } else if (auto* d = std::get_if<ce::Done>(&ev)) {
           transcript.info(fmt::format("{} retrieved, {} deleted", d->retrieved, d->deleted));
         } else if (auto* f = std::get_if<ce::Failed>(&ev)) {
-          transcript.error(fmt::format("{} failed: {}", f->stage, f->reason));
+          if (!(so_far && so_far->tls_failed))  // we hung up; the transcript said why
+            transcript.error(fmt::format("{} failed: {}", f->stage, f->reason));
           const bool eof = f->reason == "connection closed by server";
           outcome.set(eof && f->stage != "greeting" ? kFetchClosed : pop3_stage_exit(f->stage));
         }
       });
+  so_far = &runner.result();
   return finish_run(runner.run(), outcome, err);
 }
 
@@ -223,6 +226,7 @@ int run_imap(const FetchCmdOptions& o, const std::pair<std::string, std::uint16_
     step = Step::Logout;
     waiting = session.logout();
   };
+  const net::RunResult* so_far = nullptr;  // the runner's, once it exists
   using Runner = net::ClientRunner<imap::ClientSession, ce::NeedData, ce::StartTls, ce::Closed>;
   Runner runner(
       session, transcript, net::ClientTarget{target.first, target.second, o.tls, tls},
@@ -292,7 +296,8 @@ int run_imap(const FetchCmdOptions& o, const std::pair<std::string, std::uint16_
               break;
           }
         } else if (auto* f = std::get_if<ce::Failed>(&ev)) {
-          transcript.error(fmt::format("{} failed: {}", f->stage, f->reason));
+          if (!(so_far && so_far->tls_failed))  // we hung up; the transcript said why
+            transcript.error(fmt::format("{} failed: {}", f->stage, f->reason));
           const bool eof = f->reason == "connection closed by server";
           if (f->stage == "command" || f->stage == "selected" || f->stage == "authenticated") {
             outcome.set(eof ? kFetchClosed : step_exit());
@@ -301,6 +306,7 @@ int run_imap(const FetchCmdOptions& o, const std::pair<std::string, std::uint16_
           }
         }
       });
+  so_far = &runner.result();
   return finish_run(runner.run(), outcome, err);
 }
 

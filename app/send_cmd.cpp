@@ -250,6 +250,7 @@ int run_send_command(const SendCmdOptions& o, std::FILE* out, std::FILE* err) {
   std::optional<smtp::ClientStage> failed_stage;   // from Failed
   std::optional<smtp::ClientStage> message_stage;  // from MessageDone
   bool delivered = false;
+  const net::RunResult* so_far = nullptr;  // the runner's, once it exists
   using Runner = net::ClientRunner<smtp::ClientSession, ce::NeedData, ce::StartTls, ce::Closed>;
   Runner runner(
       *session, transcript, net::ClientTarget{target->first, target->second, o.tls, tls},
@@ -276,8 +277,10 @@ int run_send_command(const SendCmdOptions& o, std::FILE* out, std::FILE* err) {
           }
           if (!message_stage) message_stage = d->result.failed_stage;
         } else if (auto* f = std::get_if<ce::Failed>(&ev)) {
-          transcript.error(fmt::format("{} failed: {}{}", smtp::stage_name(f->stage), f->reason,
-                                       f->reply ? " (" + f->reply->summary() + ")" : ""));
+          // After a failed handshake we closed the connection: the transcript already says why.
+          if (!(so_far && so_far->tls_failed))
+            transcript.error(fmt::format("{} failed: {}{}", smtp::stage_name(f->stage), f->reason,
+                                         f->reply ? " (" + f->reply->summary() + ")" : ""));
           if (!failed_stage) {
             // A closed connection is the stage's fault only while waiting for the banner
             // (swaks: 21); elsewhere it is "closed unexpectedly" (6).
@@ -290,6 +293,7 @@ int run_send_command(const SendCmdOptions& o, std::FILE* out, std::FILE* err) {
           session->finish();
         }
       });
+  so_far = &runner.result();
   const net::RunResult res = runner.run();
 
   int code = kSendOk;

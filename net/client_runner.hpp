@@ -124,6 +124,10 @@ class ClientRunner {
     stream_.reset();
   }
 
+  // So far: a handler can tell that the machine's "connection closed" follows a failed
+  // handshake (the client hung up, not the server).
+  const RunResult& result() const { return result_; }
+
   // Runs the whole session; returns once the machine is closed (or connecting failed).
   RunResult run() {
     transcript_.info(fmt_trying());
