@@ -8,7 +8,7 @@ import socket
 import sys
 import tempfile
 
-from real_peers import OpenSmtpd, check, free_port, run
+from real_peers import OpenSmtpd, check, free_port, maildir_files, run
 
 BODY = "first line\n.leading dot\n..two dots\n.\nlast line\n"
 
@@ -78,6 +78,17 @@ def scenarios(binary, work):
         check(code == 0, "partly refused exits 0 (got %d)" % code, out, err)
         check("*** <x@unknown.invalid>: refused" in out, "the refused one is flagged", out)
         check(len(mx.wait_delivered("bob", 2)) == 2, "bob got the second one")
+
+        # This OpenSMTPD has no certificate and no AUTH: asking for them fails at that stage.
+        code, out, err = run(binary, "send", "--server", server, "--from", "sender@example.org",
+                             "--to", "alice@example.test", "--starttls")
+        check(code == 29, "--starttls without STARTTLS offered exits 29 (got %d)" % code, out, err)
+        check(" -> MAIL" not in out, "nothing sent in plaintext instead", out)
+        code, out, err = run(binary, "send", "--server", server, "--from", "sender@example.org",
+                             "--to", "alice@example.test", "--auth", "alice:secret")
+        check(code == 28, "--auth without AUTH offered exits 28 (got %d)" % code, out, err)
+        check(" -> MAIL" not in out, "no mail without the AUTH asked for", out)
+        check(len(maildir_files(mx.home("alice"))) == 2, "alice got nothing more")
 
     # Nothing listens there any more: connection refused -> 2.
     port = free_port()
