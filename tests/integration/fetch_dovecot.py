@@ -45,8 +45,12 @@ def scenarios(binary, d, work):
     check(" -> RETR 2" in err and " -> QUIT" in err, "transcript on stderr", err)
     check(len(maildir_files(d.home("alice"))) == 2, "nothing deleted without --delete")
 
-    # IMAP --list: one line each, with the subject.
-    code, out, err = run(binary, "fetch", "--imap", imap, *login, "--list")
+    # IMAP --list: one line each, with the subject; the transcript to a file.
+    tfile = os.path.join(work, "imap.txt")
+    code, out, err = run(binary, "fetch", "--imap", imap, *login, "--list", "--transcript", tfile)
+    t = open(tfile).read()
+    check(" -> a1 LOGIN alice [redacted]" in t and "BODY.PEEK[HEADER]" in t and "secret" not in t,
+          "--transcript FILE: the session, password redacted, headers only for --list", t)
     check(code == 0, "imap list exits 0 (got %d)" % code, out, err)
     lines = out.strip().splitlines()
     check(len(lines) == 2 and "first" in lines[0] and "second" in lines[1], "two lines", out)

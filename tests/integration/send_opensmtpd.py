@@ -79,6 +79,14 @@ def scenarios(binary, work):
         check("*** <x@unknown.invalid>: refused" in out, "the refused one is flagged", out)
         check(len(mx.wait_delivered("bob", 2)) == 2, "bob got the second one")
 
+        # The body from standard input (--body @-).
+        code, out, err = run(binary, "send", "--server", server, "--from", "sender@example.org",
+                             "--to", "bob@example.test", "--subject", "stdin", "--body", "@-",
+                             stdin=b"piped in\n.\n")
+        check(code == 0, "--body @- exits 0 (got %d)" % code, out, err)
+        got = [open(f).read() for f in mx.wait_delivered("bob", 3)]
+        check(any(g.endswith("\n\npiped in\n.\n") for g in got), "piped body delivered", got)
+
         # This OpenSMTPD has no certificate and no AUTH: asking for them fails at that stage.
         code, out, err = run(binary, "send", "--server", server, "--from", "sender@example.org",
                              "--to", "alice@example.test", "--starttls")
