@@ -220,7 +220,9 @@ int run_send_command(const SendCmdOptions& o, std::FILE* out, std::FILE* err) {
   std::unique_ptr<smtp::ClientSession> session;
   try {
     session = std::make_unique<smtp::ClientSession>(cfg);
-    session->send(smtp::OutgoingMessage{mail::address_of(o.from), recipients,
+    // The envelope takes the bare addresses; To: and From: keep "Name <addr>" as given.
+    session->send(smtp::OutgoingMessage{mail::address_of(o.from),
+                                        mail::envelope_recipients(composed),
                                         mail::compose(composed), false});
   } catch (const std::exception& ex) {
     return fail(ex.what(), kSendUsage);

@@ -79,13 +79,16 @@ def scenarios(binary, work):
         check("*** <x@unknown.invalid>: refused" in out, "the refused one is flagged", out)
         check(len(mx.wait_delivered("bob", 2)) == 2, "bob got the second one")
 
-        # The body from standard input (--body @-).
+        # The body from standard input (--body @-); a display name stays out of the envelope.
         code, out, err = run(binary, "send", "--server", server, "--from", "sender@example.org",
-                             "--to", "bob@example.test", "--subject", "stdin", "--body", "@-",
-                             stdin=b"piped in\n.\n")
+                             "--to", "Bob Example <bob@example.test>", "--subject", "stdin",
+                             "--body", "@-", stdin=b"piped in\n.\n")
         check(code == 0, "--body @- exits 0 (got %d)" % code, out, err)
+        check(" -> RCPT TO:<bob@example.test>" in out, "bare address in RCPT", out)
         got = [open(f).read() for f in mx.wait_delivered("bob", 3)]
-        check(any(g.endswith("\n\npiped in\n.\n") for g in got), "piped body delivered", got)
+        piped = [g for g in got if g.endswith("\n\npiped in\n.\n")]
+        check(len(piped) == 1, "piped body delivered", got)
+        check("\nTo: Bob Example <bob@example.test>\n" in piped[0], "To: keeps the name", piped)
 
         # This OpenSMTPD has no certificate and no AUTH: asking for them fails at that stage.
         code, out, err = run(binary, "send", "--server", server, "--from", "sender@example.org",
