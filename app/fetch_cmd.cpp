@@ -162,6 +162,7 @@ int run_pop3(const FetchCmdOptions& o, const std::pair<std::string, std::uint16_
             : o.starttls ? pop3::TlsMode::StlsRequired
                          : pop3::TlsMode::None;
   cfg.mode = o.del ? pop3::RetrievalMode::DownloadAndDelete : pop3::RetrievalMode::LeaveOnServer;
+  cfg.headers_only = o.list;  // LIST sizes and TOP n 0 where offered
   pop3::ClientSession session(cfg);
   session.set_observer(&transcript);
   session.start();
@@ -172,7 +173,7 @@ int run_pop3(const FetchCmdOptions& o, const std::pair<std::string, std::uint16_
       session, transcript, net::ClientTarget{target.first, target.second, o.tls, tls},
       fixed_timeout(o.timeout), [&](pop3::ClientEvent& ev) {
         if (auto* m = std::get_if<ce::Message>(&ev)) {
-          const std::uint64_t size = m->content.size();
+          const std::uint64_t size = m->size ? m->size : m->content.size();
           got.push_back(Got{m->number, m->uid, std::move(m->content), size});
         } else if (auto* d = std::get_if<ce::Done>(&ev)) {
           transcript.info(fmt::format("{} retrieved, {} deleted", d->retrieved, d->deleted));

@@ -74,9 +74,12 @@ def scenarios(binary, d, work):
     check(code == 29, "pop3 --starttls without STLS exits 29 (got %d)" % code, out, err)
 
     # --delete over POP3 empties the Maildir (DELE + QUIT, RFC 1939 §6).
-    code, out, err = run(binary, "fetch", "--pop3", pop3, *login, "--delete", "--list")
+    code, out, err = run(binary, "fetch", "--pop3", pop3, *login, "--delete", "--list",
+                         "--transcript", "-")
+    check(" -> TOP 1 0" in err and " -> RETR" not in err, "--list: TOP, not RETR", err)
     check(code == 0, "pop3 delete exits 0 (got %d)" % code, out, err)
     check(len(out.strip().splitlines()) == 2, "listed what it deleted", out)
+    check(" 84  x@example.org" in out, "size from LIST (84 octets with CRLF), not the header", out)
     check(maildir_files(d.home("alice")) == [], "POP3 --delete emptied the Maildir",
           maildir_files(d.home("alice")))
 
