@@ -184,8 +184,8 @@ void Stream::maybe_handshake() {
     if (ec) {
       std::string detail = ec.message();
       if (const long v = SSL_get_verify_result(self->ssl_.native_handle()); v != X509_V_OK) {
-        detail = fmt::format("certificate verification failed: {}",
-                             X509_verify_cert_error_string(v));
+        detail =
+            fmt::format("certificate verification failed: {}", X509_verify_cert_error_string(v));
       }
       if (done) done(false, detail);
       self->finish("TLS handshake failed: " + detail);
