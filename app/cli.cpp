@@ -11,10 +11,12 @@
 #include <vector>
 
 #include "app/demo.hpp"
+#include "app/fetch_cmd.hpp"
 #include "app/gui_cmd.hpp"
 #include "app/imapd_stdio.hpp"
 #include "app/lesson_cmd.hpp"
 #include "app/run_cmd.hpp"
+#include "app/send_cmd.hpp"
 #include "app/serve_cmd.hpp"
 #include "app/smtpd_stdio.hpp"
 #include "gui/selection.hpp"
@@ -185,10 +187,22 @@ int run_cli(int argc, char** argv) {
 
   ServeCmdOptions serve;
   auto* serve_cmd = add_serve_command(app, serve);
+  SendCmdOptions send;
+  auto* send_cmd = add_send_command(app, send);
+  FetchCmdOptions fetch;
+  auto* fetch_cmd = add_fetch_command(app, fetch);
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    // swaks exits 1 on bad options; send and fetch follow it (their exit codes are swaks')
+    return code != 0 && (send_cmd->parsed() || fetch_cmd->parsed()) ? 1 : code;
+  }
 
   if (app.got_subcommand(serve_cmd)) return run_serve_command(serve, stdout, stderr);
+  if (app.got_subcommand(send_cmd)) return run_send_command(send, stdout, stderr);
+  if (app.got_subcommand(fetch_cmd)) return run_fetch_command(fetch, stdout, stderr);
 
   if (app.got_subcommand(gui_cmd)) {
     if (gui.at && gui.screenshot.empty() && gui.bench_frames == 0) {

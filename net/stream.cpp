@@ -6,6 +6,7 @@
 #include <openssl/x509.h>
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/write.hpp>
 
@@ -188,7 +189,11 @@ void Stream::maybe_handshake() {
   handshaking_ = true;
   SSL* native = ssl_.native_handle();
   if (!tls_server_ && !tls_sni_.empty()) {
-    SSL_set_tlsext_host_name(native, tls_sni_.c_str());
+    // RFC 6066 §3: a literal IP address is not sent as SNI; it is still what the
+    // certificate must name (subjectAltName IP, checked by host_name_verification).
+    error_code not_ip;
+    asio::ip::make_address(tls_sni_, not_ip);
+    if (not_ip) SSL_set_tlsext_host_name(native, tls_sni_.c_str());
     ssl_.set_verify_callback(ssl::host_name_verification(tls_sni_));
   }
   auto self = shared_from_this();

@@ -268,6 +268,7 @@ TEST(ClientSession, LockstepWithoutPipelining) {
   ASSERT_EQ(r.done.size(), 1u);
   EXPECT_EQ(summary(r.done[0]),
             "bob@example.com:A:250 carol@example.com:T:450 dave@example.com:P:550 ");
+  EXPECT_FALSE(r.done[0].failed_stage);  // bob has it
   EXPECT_EQ(r.c.state(), ClientState::Idle);
   r.c.finish();
   EXPECT_EQ(r.pump(), "QUIT\r\n");
@@ -292,6 +293,7 @@ TEST(ClientSession, AllDelivered) {
   EXPECT_TRUE(r.done[0].all_delivered());
   EXPECT_EQ(r.done[0].index, 0u);
   EXPECT_FALSE(r.done[0].failure);
+  EXPECT_FALSE(r.done[0].failed_stage);
 }
 
 TEST(ClientSession, MailRefusedLockstep) {
@@ -307,6 +309,7 @@ TEST(ClientSession, MailRefusedLockstep) {
     EXPECT_EQ(
         summary(r.done[0]),
         fmt::format("bob@example.com:{0}:{1} carol@example.com:{0}:{1} | failure {1}", st, code));
+    EXPECT_EQ(r.done[0].failed_stage, ClientStage::Mail);
     EXPECT_EQ(r.c.state(), ClientState::Rset);
     // the next message starts after the RSET reply
     EXPECT_EQ(r.feed("250 2.0.0 Ok\r\n"), "MAIL FROM:<alice@example.net> SIZE=22\r\n");
@@ -324,6 +327,7 @@ TEST(ClientSession, MailRefusedPipelinedConsumesTheGroup) {
   EXPECT_EQ(r.feed("554 5.5.1 no valid recipients\r\n"), "RSET\r\n");
   ASSERT_EQ(r.done.size(), 1u);
   EXPECT_EQ(summary(r.done[0]), "bob@example.com:T:451 carol@example.com:T:451 | failure 451");
+  EXPECT_EQ(r.done[0].failed_stage, ClientStage::Mail);  // not Rcpt, though no RCPT got 250
   EXPECT_EQ(r.feed("250 2.0.0 Ok\r\n"), "QUIT\r\n");
   EXPECT_TRUE(r.failed.empty());
 }
@@ -337,6 +341,7 @@ TEST(ClientSession, NoRecipientAcceptedLockstep) {
   EXPECT_EQ(r.feed("450 4.1.1 later\r\n"), "RSET\r\n");  // no DATA
   ASSERT_EQ(r.done.size(), 1u);
   EXPECT_EQ(summary(r.done[0]), "bob@example.com:P:550 carol@example.com:T:450 ");
+  EXPECT_EQ(r.done[0].failed_stage, ClientStage::Rcpt);
   EXPECT_EQ(r.feed("250 Ok\r\n"), "");
   EXPECT_EQ(r.c.state(), ClientState::Idle);
 }
@@ -349,6 +354,7 @@ TEST(ClientSession, NoRecipientAcceptedPipelinedDataRefused) {
             "RSET\r\n");
   ASSERT_EQ(r.done.size(), 1u);
   EXPECT_EQ(summary(r.done[0]), "bob@example.com:P:550 ");  // same as lockstep
+  EXPECT_EQ(r.done[0].failed_stage, ClientStage::Rcpt);     // not Data: DATA had no chance
 }
 
 TEST(ClientSession, NoRecipientAcceptedPipelined354SendsOnlyTheDot) {
@@ -362,6 +368,7 @@ TEST(ClientSession, NoRecipientAcceptedPipelined354SendsOnlyTheDot) {
   EXPECT_EQ(r.feed("554 5.5.1 no valid recipients\r\n"), "RSET\r\n");
   ASSERT_EQ(r.done.size(), 1u);
   EXPECT_EQ(summary(r.done[0]), "bob@example.com:P:550 ");
+  EXPECT_EQ(r.done[0].failed_stage, ClientStage::Rcpt);
   EXPECT_EQ(r.feed("250 Ok\r\n"), "");
   EXPECT_EQ(r.c.state(), ClientState::Idle);
 }
@@ -373,6 +380,7 @@ TEST(ClientSession, DataRefused) {
   EXPECT_EQ(r.feed("250 Ok\r\n250 Ok\r\n550 no\r\n451 4.3.0 local error\r\n"), "RSET\r\n");
   ASSERT_EQ(r.done.size(), 1u);
   EXPECT_EQ(summary(r.done[0]), "bob@example.com:T:451 carol@example.com:P:550 | failure 451");
+  EXPECT_EQ(r.done[0].failed_stage, ClientStage::Data);
 }
 
 TEST(ClientSession, FinalReplyDecidesForAcceptedRecipients) {
@@ -391,6 +399,7 @@ TEST(ClientSession, FinalReplyDecidesForAcceptedRecipients) {
     EXPECT_EQ(
         summary(r.done[0]),
         fmt::format("bob@example.com:{}:{} carol@example.com:T:450 | failure {}", st, code, code));
+    EXPECT_EQ(r.done[0].failed_stage, ClientStage::Body);
   }
 }
 
@@ -402,6 +411,7 @@ TEST(ClientSession, TooManyRecipientsIsTemporaryForThatRecipient) {
   r.feed("250 Ok\r\n");
   ASSERT_EQ(r.done.size(), 1u);
   EXPECT_EQ(summary(r.done[0]), "a@example.com:A:250 b@example.com:T:452 ");
+  EXPECT_FALSE(r.done[0].failed_stage);
 }
 
 TEST(ClientSession, AbortOnRefusedRecipient) {
@@ -424,6 +434,7 @@ TEST(ClientSession, AbortOnRefusedRecipient) {
     }
     ASSERT_EQ(r.done.size(), 1u);
     EXPECT_EQ(summary(r.done[0]), "bob@example.com:T:250 carol@example.com:P:550 | failure 550");
+    EXPECT_EQ(r.done[0].failed_stage, ClientStage::Rcpt);
     EXPECT_EQ(r.feed("250 Ok\r\n"), "");
     EXPECT_EQ(r.c.state(), ClientState::Idle);
   }

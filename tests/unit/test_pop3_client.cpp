@@ -171,6 +171,71 @@ TEST(Pop3Client, CapaWithoutUidlGoesStraightToList) {
   EXPECT_EQ(log.find("UIDL"), std::string::npos);
 }
 
+// A listing (headers_only): UIDL, then LIST for the sizes, then TOP n 0 for each header;
+// sizes come from LIST, not from what TOP returned.
+TEST(Pop3Client, HeadersOnlyUsesListSizesAndTop) {
+  ClientConfig cfg = alice();
+  cfg.headers_only = true;
+  Script s(cfg);
+  s.pump();
+  std::vector<std::uint64_t> sizes;
+  for (const std::string& r :
+       {kGreeting, kCapa, std::string("+OK\r\n"), std::string("+OK\r\n"),
+        std::string("+OK 2 5000\r\n"), std::string("+OK\r\n1 1.1\r\n2 1.2\r\n.\r\n"),
+        std::string("+OK\r\n1 1200\r\n2 3800\r\n.\r\n"),
+        std::string("+OK\r\nSubject: a\r\n\r\n.\r\n"),
+        std::string("+OK\r\nSubject: b\r\n\r\n.\r\n"), std::string("+OK bye\r\n")}) {
+    s.c.receive(r);
+    while (true) {
+      auto ev = s.c.next_event();
+      if (auto* m = std::get_if<ce::Message>(&ev)) {
+        sizes.push_back(m->size);
+        s.log += describe(ev) + "\n";
+        continue;
+      }
+      if (!std::holds_alternative<ce::NeedData>(ev)) s.log += describe(ev) + "\n";
+      if (std::holds_alternative<ce::NeedData>(ev) || std::holds_alternative<ce::Closed>(ev)) break;
+    }
+    s.log += "C: " + s.c.take_output();
+  }
+  EXPECT_NE(s.log.find("C: UIDL\r\nC: LIST\r\nC: TOP 1 0\r\nMSG 1 1.1 <Subject: a\r\n\r\n>\n"
+                       "C: TOP 2 0\r\nMSG 2 1.2 <Subject: b\r\n\r\n>\nC: QUIT\r\n"),
+            std::string::npos)
+      << s.log;
+  EXPECT_EQ(sizes, (std::vector<std::uint64_t>{1200, 3800}));
+  EXPECT_EQ(s.log.find("RETR"), std::string::npos);
+}
+
+// TOP is optional (RFC 1939 §7): a server whose CAPA lacks it gets RETR, sizes still from LIST.
+TEST(Pop3Client, HeadersOnlyWithoutTopRetrieves) {
+  ClientConfig cfg = alice();
+  cfg.headers_only = true;
+  const std::string log = play_both(
+      cfg, {kGreeting, "+OK\r\nUIDL\r\nUSER\r\n.\r\n", "+OK\r\n", "+OK\r\n", "+OK 1 20\r\n",
+            "+OK\r\n1 1.1\r\n.\r\n", "+OK\r\n1 20\r\n.\r\n", kMsg1Wire, "+OK\r\n"});
+  EXPECT_NE(log.find("C: UIDL\r\nC: LIST\r\nC: RETR 1\r\nMSG 1 1.1 <" + kMsg1 + ">\n"),
+            std::string::npos)
+      << log;
+}
+
+// Without headers_only the sizes are known only when LIST was the listing.
+TEST(Pop3Client, MessageSizeFromList) {
+  Script s(alice());
+  s.pump();
+  std::uint64_t size = 99;
+  for (const std::string& r :
+       {kGreeting, std::string("+OK\r\nUSER\r\n.\r\n"), std::string("+OK\r\n"),
+        std::string("+OK\r\n"), std::string("+OK 1 20\r\n"), std::string("+OK\r\n1 20\r\n.\r\n"),
+        kMsg1Wire}) {
+    s.c.receive(r);
+    for (auto ev = s.c.next_event(); !std::holds_alternative<ce::NeedData>(ev);
+         ev = s.c.next_event())
+      if (auto* m = std::get_if<ce::Message>(&ev)) size = m->size;
+    s.c.take_output();
+  }
+  EXPECT_EQ(size, 20u);
+}
+
 TEST(Pop3Client, EmptyMaildropQuitsAfterStat) {
   const std::string log =
       play_both(alice(), {kGreeting, kCapa, "+OK\r\n", "+OK\r\n", "+OK 0 0\r\n", "+OK\r\n"});

@@ -360,7 +360,7 @@ void ClientSession::on_status(std::string_view line) {
     case ClientState::List:
       if (!ok) return fail("list", reason, true);
       multiline_ = true;
-      targets_.clear();
+      if (!sizes_only_) targets_.clear();
       return;
     case ClientState::Retr:
       if (ok) {
@@ -411,10 +411,16 @@ void ClientSession::on_data_line(std::string_view line) {
       if (!good) {
         return fail(stage(), "malformed listing line: " + sanitize(line, 80), false);
       }
+      if (sizes_only_) {  // LIST after UIDL: a size for a message UIDL named
+        for (Target& t : targets_)
+          if (t.number == *n) t.size = *parse_number(rest);
+        return;
+      }
       if (targets_.size() >= message_count_) {
         return fail(stage(), "listing has more entries than STAT reported", false);
       }
-      targets_.push_back(Target{static_cast<unsigned>(*n), uidl ? std::string(rest) : ""});
+      targets_.push_back(Target{static_cast<unsigned>(*n), uidl ? std::string(rest) : "", false,
+                                uidl ? 0 : *parse_number(rest)});
       return;
     }
     default:
@@ -429,6 +435,13 @@ void ClientSession::on_data_end() {
       return after_capa("CAPA done");
     case ClientState::Uidl:
     case ClientState::List: {
+      if (state_ == ClientState::Uidl && cfg_.headers_only) {
+        sizes_only_ = true;
+        send("LIST");
+        enter(ClientState::List, "UIDL done");
+        return;
+      }
+      sizes_only_ = false;
       // Clients remember the ids they already have (RFC 1939 §7 UIDL) and do not fetch them
       // again. In download-and-delete mode a known message is still on the server only
       // because an earlier session ended before QUIT: it is deleted now, without a RETR.
@@ -448,7 +461,7 @@ void ClientSession::on_data_end() {
       }
       const Target& t = targets_[next_target_];
       ++retrieved_;
-      events_.push_back(ce::Message{t.number, t.uid, std::move(content_)});
+      events_.push_back(ce::Message{t.number, t.uid, std::move(content_), t.size});
       content_.clear();
       if (cfg_.mode == RetrievalMode::DownloadAndDelete) {
         send(fmt::format("DELE {}", t.number));
@@ -513,7 +526,11 @@ void ClientSession::next_message(std::string_view trigger) {
     enter(ClientState::Dele, trigger);
     return;
   }
-  send(fmt::format("RETR {}", t.number));
+  if (cfg_.headers_only && has_capa("TOP")) {
+    send(fmt::format("TOP {} 0", t.number));
+  } else {
+    send(fmt::format("RETR {}", t.number));
+  }
   enter(ClientState::Retr, trigger);
 }
 

@@ -41,6 +41,10 @@ struct ClientConfig {
   // remember); in DownloadAndDelete mode a known one still on the server is DELEted unread.
   std::set<std::string> known_uids;
   std::size_t max_messages = 0;  // 0 = all
+  // A listing: LIST after UIDL for the sizes, then "TOP n 0" (RFC 1939 §7: the header and
+  // no body line) instead of RETR when CAPA lists TOP (RFC 2449 §6.3; TOP is optional, so
+  // without it each message is RETRieved whole).
+  bool headers_only = false;
 };
 
 // clang-format off
@@ -57,8 +61,9 @@ struct StartTls {};  // flush take_output() ("STLS" was answered +OK), run the h
                      // call tls_established()
 struct Message {
   unsigned number = 0;
-  std::string uid;      // the UIDL id; empty when the server has no UIDL
-  std::string content;  // un-dot-stuffed, CRLF line ends
+  std::string uid;         // the UIDL id; empty when the server has no UIDL
+  std::string content;     // un-dot-stuffed, CRLF line ends (headers_only + TOP: the header)
+  std::uint64_t size = 0;  // the whole message's size from LIST; 0 when LIST was not sent
 };
 struct Done {  // after +OK to QUIT: the deletions happened
   std::size_t retrieved = 0, deleted = 0;
@@ -105,7 +110,8 @@ class ClientSession {
   struct Target {
     unsigned number;
     std::string uid;
-    bool known = false;  // already on the device: DELE it without RETR (delete mode)
+    bool known = false;      // already on the device: DELE it without RETR (delete mode)
+    std::uint64_t size = 0;  // from LIST
   };
   struct Line {
     std::string_view text;  // without the CRLF
@@ -150,7 +156,8 @@ class ClientSession {
   std::size_t message_count_ = 0;  // STAT
   std::vector<Target> targets_;    // from UIDL/LIST, in order
   std::size_t next_target_ = 0;
-  std::string content_;  // the RETR in progress
+  bool sizes_only_ = false;  // the LIST after UIDL (headers_only): sizes for known targets
+  std::string content_;      // the RETR in progress
   std::size_t retrieved_ = 0, deleted_ = 0;
 };
 

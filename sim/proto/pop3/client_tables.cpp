@@ -44,6 +44,7 @@ constexpr proto::TransitionRule kTransitions[] = {
     {I(S::Stat), I(S::List), "STAT +OK"},
     {I(S::Stat), I(S::Quit), "STAT +OK"},
     {I(S::Uidl), I(S::List), "UIDL -ERR"},
+    {I(S::Uidl), I(S::List), "UIDL done"},  // headers_only: LIST for the sizes
     {I(S::Uidl), I(S::Retr), "UIDL done"},
     {I(S::Uidl), I(S::Quit), "UIDL done"},
     {I(S::List), I(S::Retr), "LIST done"},

@@ -692,12 +692,14 @@ void ClientSession::on_mail(Reply& r) {
     // The RCPTs (and DATA) of the group are on their way: their replies still come, in
     // order (RFC 2920 §3.1), and on_rcpt gives each recipient MAIL's reply.
     result_.failure = std::move(r);
+    result_.failed_stage = ClientStage::Mail;
     enter(S::Rcpt, "MAIL refused");
     return;
   }
   const RecipientStatus st = status_of(r);
   for (auto& rcpt : current_.recipients) result_.recipients.push_back({std::move(rcpt), st, r});
   result_.failure = std::move(r);
+  result_.failed_stage = ClientStage::Mail;
   finish_message();
   send_rset("MAIL refused");
 }
@@ -729,6 +731,7 @@ void ClientSession::on_rcpt(Reply& r) {
     return;
   }
   if (accepted_ == 0) {
+    if (!mail_failed_) result_.failed_stage = ClientStage::Rcpt;
     finish_message();
     send_rset("no recipient accepted");
     return;
@@ -744,6 +747,7 @@ void ClientSession::on_rcpt(Reply& r) {
     for (auto& rr : result_.recipients) {
       if (rr.status == RecipientStatus::Accepted) rr.status = RecipientStatus::Temporary;
     }
+    result_.failed_stage = ClientStage::Rcpt;
     finish_message();
     send_rset("recipient refused");
     return;
@@ -779,9 +783,12 @@ void ClientSession::on_data(Reply& r) {
       }
     }
     result_.failure = std::move(r);
+    result_.failed_stage = ClientStage::Data;
+  } else if (!mail_failed_) {
+    // else: the expected 503/554 after a pipelined group with no recipient; each recipient
+    // already carries its own refusal, exactly as without pipelining.
+    result_.failed_stage = ClientStage::Rcpt;
   }
-  // else: the expected 503/554 after a pipelined group with no recipient; each recipient
-  // already carries its own refusal, exactly as without pipelining.
   finish_message();
   send_rset("DATA refused");
 }
@@ -811,6 +818,7 @@ void ClientSession::on_body(Reply& r) {
     return;
   }
   if (empty_dot_) {
+    if (!mail_failed_) result_.failed_stage = ClientStage::Rcpt;
     finish_message();
     send_rset("final reply");
     return;
@@ -824,7 +832,10 @@ void ClientSession::on_body(Reply& r) {
       rr.reply = r;
     }
   }
-  if (st != RecipientStatus::Accepted) result_.failure = std::move(r);
+  if (st != RecipientStatus::Accepted) {
+    result_.failure = std::move(r);
+    result_.failed_stage = ClientStage::Body;
+  }
   finish_message();
   start_next_or_idle("final reply");
 }

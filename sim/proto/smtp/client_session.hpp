@@ -65,12 +65,20 @@ struct RecipientResult {
   Reply reply;  // the RCPT reply, or the final reply after DATA for accepted recipients
 };
 
+enum class ClientStage { Greeting, Helo, StartTls, Auth, Mail, Rcpt, Data, Body, Quit, Connection };
+std::string_view stage_name(ClientStage s);
+
 struct MessageResult {
   std::size_t index = 0;  // order in which send() was called, from 0
   std::vector<RecipientResult> recipients;
   // reply that failed the whole message (MAIL, DATA, final .); with
   // abort_on_refused_recipient, the first refusal (the accepted recipients are Temporary)
   std::optional<Reply> failure;
+  // Where the message stopped when no recipient got it: Mail (MAIL refused), Rcpt (no
+  // recipient accepted, or one refused with abort_on_refused_recipient), Data (DATA
+  // refused), Body (the final "." refused). nullopt when at least one recipient has it.
+  // What a driver needs for swaks-style exit codes (23 MAIL, 24 RCPT, 25 DATA, 26 body).
+  std::optional<ClientStage> failed_stage;
   bool all_delivered() const;
 };
 
@@ -81,9 +89,6 @@ enum class ClientState : int {
 };
 // clang-format on
 const proto::MachineSpec& client_machine_spec();
-
-enum class ClientStage { Greeting, Helo, StartTls, Auth, Mail, Rcpt, Data, Body, Quit, Connection };
-std::string_view stage_name(ClientStage s);
 
 namespace client_event {
 struct NeedData {};  // flush take_output(), then feed more bytes
