@@ -96,21 +96,21 @@ bool has_line(const trace::Recorder& r, std::string_view part) {
 }
 
 std::size_t count(const trace::Recorder& r, EventKind k, const std::string& host) {
-  return static_cast<std::size_t>(std::count_if(
-      r.events().begin(), r.events().end(),
-      [&](const trace::Event& e) { return e.kind == k && e.host == host; }));
+  return static_cast<std::size_t>(
+      std::count_if(r.events().begin(), r.events().end(),
+                    [&](const trace::Event& e) { return e.kind == k && e.host == host; }));
 }
 
 std::size_t count_calls(const RecordingJournal& j, std::string_view prefix) {
-  return static_cast<std::size_t>(std::count_if(j.calls.begin(), j.calls.end(), [&](auto& c) {
-    return c.rfind(prefix, 0) == 0;
-  }));
+  return static_cast<std::size_t>(std::count_if(j.calls.begin(), j.calls.end(),
+                                                [&](auto& c) { return c.rfind(prefix, 0) == 0; }));
 }
 
 scenario::Spec alice_writes(std::vector<std::string> to) {
   auto spec = smtpsim::testing::two_providers();
   spec.run_for_us = 10 * kMinute;
-  spec.script.push_back(smtpsim::testing::send_action(kSecond, "alice-laptop", std::move(to), "hi"));
+  spec.script.push_back(
+      smtpsim::testing::send_action(kSecond, "alice-laptop", std::move(to), "hi"));
   return spec;
 }
 
@@ -140,7 +140,8 @@ TEST(SpoolJournal, TwoHundredFiftyOnlyAfterTheEntryIsJournaled) {
   EXPECT_EQ(count_calls(j, "mail mx.example.net carol INBOX 1"), 1u);
   // The mailbox copy is written before the queue entry that carried it is removed.
   auto at = [&](std::string_view c) {
-    return std::find_if(j.calls.begin(), j.calls.end(), [&](auto& s) { return s.rfind(c, 0) == 0; });
+    return std::find_if(j.calls.begin(), j.calls.end(),
+                        [&](auto& s) { return s.rfind(c, 0) == 0; });
   };
   EXPECT_LT(at("mail mx.example.net carol"), at("remove mx.example.net"));
 }
@@ -189,9 +190,8 @@ TEST(SpoolJournal, UnwritableMailboxDefersTheLocalDelivery) {
   // Only mailbox writes fail on mx.example.net: the queue there still takes the message.
   struct MailRefusing : RecordingJournal {
     using RecordingJournal::RecordingJournal;
-    std::optional<std::string> mail_add(const std::string&, const std::string&,
-                                        const std::string&, std::uint32_t,
-                                        const nodes::JournalMessage&) override {
+    std::optional<std::string> mail_add(const std::string&, const std::string&, const std::string&,
+                                        std::uint32_t, const nodes::JournalMessage&) override {
       return std::string("no space left on device");
     }
   } refusing(rec);
