@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/nodes/journal.hpp"
 #include "sim/proto/smtp/text.hpp"
 
 namespace smtpsim::nodes {
@@ -26,6 +27,7 @@ void Mda::on_store_change(const mail::StoreChange& c) {
                                   .uid = uid,
                                   .flags = flags});
   };
+  if (journal_) journal_change(c);
   switch (c.kind) {
     case mail::StoreChange::Delivered:
       last_delivered_uid_ = c.uid;
@@ -46,6 +48,56 @@ void Mda::on_store_change(const mail::StoreChange& c) {
       break;
   }
   for (auto& w : watchers_) w(c);
+}
+
+// Live mode: everything but a delivery (already on disk, see deliver()) goes to the journal as
+// it happens. These come from POP3 and IMAP sessions, which answer OK right after; a failure
+// cannot change that answer any more, so it is traced as an error for the operator.
+void Mda::journal_change(const mail::StoreChange& c) {
+  const std::string host = world_.net.name(host_);
+  const mail::Folder* f = store_.folder(c.user, c.folder);
+  if (!f) return;
+  std::optional<std::string> err;
+  switch (c.kind) {
+    case mail::StoreChange::Delivered:
+      return;
+    case mail::StoreChange::FlagsChanged:
+      err = journal_->mail_flags(host, c.user, c.folder, c.uid, c.new_flags);
+      break;
+    case mail::StoreChange::Expunged:
+      err = journal_->mail_expunge(host, c.user, c.folder, f->uidvalidity, f->uidnext, c.expunged);
+      break;
+    case mail::StoreChange::Appended: {
+      const mail::StoredMessage* m = f->find(c.uid);
+      if (!m) return;
+      err = journal_->mail_add(
+          host, c.user, c.folder, f->uidvalidity,
+          JournalMessage{m->uid, m->flags, world_.epoch_unix * engine::kSecond + m->internal_date,
+                         m->content});
+      break;
+    }
+  }
+  if (err) {
+    world_.net.trace(trace::Event{
+        .kind = trace::EventKind::Note,
+        .host = host,
+        .text = fmt::format("{}: cannot write {}'s {} to disk: {}", host, c.user, c.folder, *err),
+        .detail = "error",
+        .address = c.user});
+  }
+}
+
+void Mda::restore(const std::string& user, const std::string& folder, const RecoveredFolder& kept) {
+  mail::Folder f;
+  f.uidvalidity = kept.uidvalidity;
+  f.uidnext = kept.uidnext;
+  for (const auto& m : kept.messages) {
+    f.messages.push_back(mail::StoredMessage{
+        m.uid, m.flags, m.internal_unix_us - world_.epoch_unix * engine::kSecond, m.content});
+  }
+  // Everything kept was already announced to some session before the restart.
+  if (!f.messages.empty()) f.imap_recent_upto = f.messages.back().uid;
+  store_.restore_folder(user, folder, std::move(f));
 }
 
 bool Mda::serves(const std::string& domain) const {
@@ -74,8 +126,23 @@ StoreResult Mda::deliver(const std::string& address, const std::string& sender,
   const std::string user = user_for(address);
   if (user.empty()) return StoreResult::NoSuchUser;
   if (!store_.has_user(user)) store_.add_user(user);
-  const StoreResult r =
-      store_.deliver(user, fmt::format("Return-Path: <{}>\r\n", sender) + content, world_.now());
+  std::string full = fmt::format("Return-Path: <{}>\r\n", sender) + content;
+  if (journal_) {
+    // On disk under the UID the store is about to give it, before the store has it: a crash
+    // in between leaves a message the queue will deliver again, never one that is lost.
+    const StoreResult fits = store_.can_accept(user, full.size());
+    if (fits != StoreResult::Stored) return fits;
+    const mail::Folder* inbox = store_.folder(user, "INBOX");
+    if (!inbox) return StoreResult::NoSuchUser;
+    const JournalMessage m{inbox->uidnext, 0, world_.epoch_unix * engine::kSecond + world_.now(),
+                           full};
+    if (auto err =
+            journal_->mail_add(world_.net.name(host_), user, "INBOX", inbox->uidvalidity, m)) {
+      last_error_ = *err;
+      return StoreResult::Unavailable;
+    }
+  }
+  const StoreResult r = store_.deliver(user, std::move(full), world_.now());
   if (r == StoreResult::Stored) {
     world_.net.trace(trace::Event{.kind = trace::EventKind::Delivered,
                                   .host = world_.net.name(host_),

@@ -62,7 +62,12 @@ smtp::Decision Msa::message(const smtp::ServerSession& s, const smtp::Transactio
                           id,
                           rcpts.size() == 1 ? rcpts.front() : std::string{},
                           world_.unix_now()};
-  mta_.enqueue(id, tx.sender.str(), rcpts, mail::received_header(info) + fixed.message);
+  if (mta_.enqueue(id, tx.sender.str(), rcpts, mail::received_header(info) + fixed.message)) {
+    // Not on disk, so not ours yet (RFC 6409 §4.1 leaves it to RFC 5321 §4.2.5): the MUA keeps
+    // the message and tries again later.
+    return smtp::Decision::no(
+        smtp::Reply{451, "4.3.0", "Error: queue file write error, try again later"});
+  }
   return {true, smtp::Reply{250, "2.0.0", fmt::format("Ok: queued as {}", id)}};
 }
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "sim/nodes/journal.hpp"
 #include "sim/nodes/spf_check.hpp"
 #include "sim/proto/mail/dsn.hpp"
 #include "sim/proto/mail/headers.hpp"
@@ -16,6 +17,10 @@ using trace::EventKind;
 using State = QueuedRecipient::State;
 
 namespace {
+// Queue numbers are reserved on disk in blocks, so a restart never hands one out twice at the
+// cost of one small write per block rather than one per message.
+constexpr std::uint64_t kIdBlock = 1024;
+
 std::string domain_of(const std::string& address) {
   const auto at = address.rfind('@');
   return at == std::string::npos ? std::string{} : smtp::to_lower(address.substr(at + 1));
@@ -74,7 +79,81 @@ void Mta::listen_smtp(std::uint16_t port) {
 
 std::string Mta::new_queue_id() {
   // Postfix-like short hex ids, unique per host and deterministic per run.
-  return fmt::format("{:X}{:05X}", host_ % 16 + 1, ++counter_);
+  ++counter_;
+  if (journal_ && counter_ > ids_reserved_) {
+    const std::uint64_t through = counter_ + kIdBlock - 1;
+    if (auto err = journal_->reserve_ids(hostname(), through)) {
+      world_.net.trace(trace::Event{
+          .kind = EventKind::Note,
+          .host = hostname(),
+          .text = fmt::format("{}: cannot reserve queue ids on disk: {}", hostname(), *err),
+          .detail = "error"});
+    } else {
+      ids_reserved_ = through;
+    }
+  }
+  return fmt::format("{:X}{:05X}", host_ % 16 + 1, counter_);
+}
+
+void Mta::set_journal(Journal* journal) {
+  journal_ = journal;
+}
+
+void Mta::restore_ids(std::uint64_t ids_reserved) {
+  counter_ = std::max(counter_, ids_reserved);
+  ids_reserved_ = std::max(ids_reserved_, ids_reserved);
+}
+
+JournalEntry Mta::journal_entry(const QueueEntry& e) const {
+  const std::int64_t epoch_us = world_.epoch_unix * engine::kSecond;
+  return JournalEntry{
+      e.id,           e.sender, epoch_us + e.arrival, epoch_us + e.next_attempt, e.attempts,
+      e.delay_warned, e.rcpts};
+}
+
+void Mta::journal_error(const QueueEntry& e, const std::string& what, const std::string& why) {
+  world_.net.trace(trace::Event{.kind = EventKind::Note,
+                                .host = hostname(),
+                                .text = fmt::format("{}: {} {}: {}", hostname(), what, e.id, why),
+                                .detail = "error",
+                                .message_id = e.id});
+}
+
+void Mta::journal_round(const QueueEntry& e, bool removed) {
+  if (!journal_ || e.journal_stale) return;
+  auto err = removed ? journal_->queue_remove(hostname(), e.id)
+                     : journal_->queue_update(hostname(), journal_entry(e));
+  // The entry on disk stays as it was: a restart repeats this round (a recipient may get a
+  // second copy) but loses nothing.
+  if (err) journal_error(e, removed ? "cannot remove from the spool" : "cannot update", *err);
+}
+
+void Mta::restore(const JournalEntry& j, const std::string& content) {
+  const std::int64_t epoch_us = world_.epoch_unix * engine::kSecond;
+  QueueEntry e;
+  e.id = j.id;
+  e.sender = j.sender;
+  e.content = content;
+  e.arrival = j.arrival_unix_us - epoch_us;
+  e.next_attempt = std::max(world_.now(), j.next_attempt_unix_us - epoch_us);
+  e.attempts = j.attempts;
+  e.delay_warned = j.delay_warned;
+  e.rcpts = j.rcpts;
+  std::string list, pending;
+  for (const auto& r : e.rcpts) {
+    if (r.state != State::Pending) continue;
+    list += (list.empty() ? "<" : ", <") + r.address + ">";
+    pending += (pending.empty() ? "" : ",") + r.address;
+  }
+  // Queued, as at arrival, so every observer (queue view, lesson checks) sees it waiting.
+  trace(EventKind::Queued, e, pending.find(',') == std::string::npos ? pending : std::string{},
+        fmt::format("restored {} from the spool: from <{}> to {} ({} bytes)", e.id, e.sender, list,
+                    content.size()),
+        pending);
+  const std::string id = e.id;
+  const engine::SimTime at = e.next_attempt;
+  queue_[id] = std::move(e);
+  schedule_attempt(id, at);
 }
 
 void Mta::trace(EventKind kind, const QueueEntry& e, const std::string& address, std::string text,
@@ -171,6 +250,8 @@ smtp::Decision Mta::rcpt_policy(const smtp::ServerSession& s, const smtp::server
       case StoreResult::MailboxFull:
         return smtp::Decision::no(smtp::Reply{
             452, "4.2.2", fmt::format("<{}>: Mailbox full", smtp::sanitize(addr, 300))});
+      case StoreResult::Unavailable:  // check() never writes; here for completeness
+        return smtp::Decision::no(smtp::Reply{451, "4.3.0", "Error: local error in processing"});
       case StoreResult::Stored:
         return smtp::Decision::yes();
     }
@@ -214,26 +295,49 @@ smtp::Decision Mta::message(const smtp::ServerSession& s, const smtp::Transactio
                                   .text = fmt::format("{}: {}: added {}", hostname(), id, one_line),
                                   .message_id = id});
   }
-  enqueue(id, tx.sender.str(), rcpts, trace_headers + tx.content);
+  if (enqueue(id, tx.sender.str(), rcpts, trace_headers + tx.content)) {
+    // Not on disk, so not our responsibility: the client keeps the message and retries
+    // (RFC 5321 §4.2.5, 451 "local error in processing"; Postfix's wording).
+    return smtp::Decision::no(
+        smtp::Reply{451, "4.3.0", "Error: queue file write error, try again later"});
+  }
   return {true, smtp::Reply{250, "2.0.0", fmt::format("Ok: queued as {}", id)}};
 }
 
 // ---- the queue -------------------------------------------------------------------------
 
-void Mta::enqueue(const std::string& id, const std::string& sender,
-                  const std::vector<std::string>& rcpts, const std::string& content) {
+std::optional<std::string> Mta::enqueue(const std::string& id, const std::string& sender,
+                                        const std::vector<std::string>& rcpts,
+                                        const std::string& content) {
   QueueEntry e;
   e.id = id;
   e.sender = sender;
   e.content = content;
   e.arrival = world_.now();
+  e.next_attempt = world_.now();
   for (const auto& r : rcpts) e.rcpts.push_back(QueuedRecipient{r});
+  // RFC 5321 §6.1: once the 250 is out the message must survive a crash, so it is on disk
+  // before anyone hears "queued".
+  if (journal_) {
+    if (auto err = journal_->queue_add(hostname(), journal_entry(e), content)) {
+      journal_error(e, "cannot queue", *err);
+      return err;
+    }
+  }
+  admit(std::move(e));
+  return std::nullopt;
+}
+
+void Mta::admit(QueueEntry e) {
+  const auto& rcpts = e.rcpts;
   std::string list;
-  for (const auto& r : rcpts) list += (list.empty() ? "<" : ", <") + r + ">";
+  for (const auto& r : rcpts) list += (list.empty() ? "<" : ", <") + r.address + ">";
   std::string all;  // detail: every recipient, so observers can follow each one
-  for (const auto& r : rcpts) all += (all.empty() ? "" : ",") + r;
-  trace(EventKind::Queued, e, rcpts.size() == 1 ? rcpts.front() : std::string{},
-        fmt::format("queued {} from <{}> to {} ({} bytes)", id, sender, list, content.size()), all);
+  for (const auto& r : rcpts) all += (all.empty() ? "" : ",") + r.address;
+  trace(EventKind::Queued, e, rcpts.size() == 1 ? rcpts.front().address : std::string{},
+        fmt::format("queued {} from <{}> to {} ({} bytes)", e.id, e.sender, list, e.content.size()),
+        all);
+  const std::string id = e.id;
   queue_[id] = std::move(e);
   schedule_attempt(id, world_.now());
 }
@@ -279,6 +383,9 @@ void Mta::attempt(const std::string& id) {
           break;
         case StoreResult::MailboxFull:
           defer(e, r, "x-local; mailbox full", "4.2.2");
+          break;
+        case StoreResult::Unavailable:
+          defer(e, r, "x-local; cannot write the mailbox: " + mda_->last_error(), "4.3.0");
           break;
       }
     } else {
@@ -554,8 +661,10 @@ void Mta::finish_round(QueueEntry& e) {
       send_dsn(e, pending, true);
     }
     schedule_attempt(id, next);
+    journal_round(e, false);
     return;
   }
+  journal_round(e, true);
   queue_.erase(id);
 }
 
@@ -599,7 +708,18 @@ void Mta::send_dsn(QueueEntry& e, const std::vector<std::size_t>& which, bool de
   const std::string dsn = mail::build_dsn(in);
   trace(delayed ? EventKind::DelayWarned : EventKind::DsnSent, e, e.sender,
         fmt::format("{} notice {} sent to <{}>", delayed ? "delay" : "bounce", id, e.sender));
-  enqueue(id, "", {e.sender}, dsn);
+  if (enqueue(id, "", {e.sender}, dsn)) {
+    // The DSN is not on disk: deliver it from memory anyway, and leave the original entry on
+    // disk as it was before this round, so a restart makes the DSN again instead of losing it.
+    e.journal_stale = true;
+    QueueEntry d;
+    d.id = id;
+    d.content = dsn;
+    d.arrival = world_.now();
+    d.next_attempt = world_.now();
+    d.rcpts.push_back(QueuedRecipient{e.sender});
+    admit(std::move(d));
+  }
 }
 
 }  // namespace smtpsim::nodes

@@ -66,8 +66,14 @@ struct QueueEntry {
   // Recipients bounced in the current delivery round (indexes into rcpts), for its DSN. Per
   // entry: rounds of different entries overlap (DNS and SMTP are asynchronous).
   std::vector<std::size_t> bounced_this_round;
+  // A DSN of this entry could not be journaled: the disk keeps the entry as it was before the
+  // round, so a restart makes the bounce again rather than losing it.
+  bool journal_stale = false;
   bool done() const;
 };
+
+class Journal;
+struct JournalEntry;
 
 class Mta : public smtp::ServerPolicy {
  public:
@@ -80,10 +86,22 @@ class Mta : public smtp::ServerPolicy {
   void listen_smtp(std::uint16_t port = 25);
 
   // Takes responsibility for a message under a queue id from new_queue_id() (so the caller
-  // can name it in the Received: line it puts on top) and starts delivery at once.
+  // can name it in the Received: line it puts on top) and starts delivery at once. With a
+  // journal the entry is on stable storage first; when it cannot be written the reason is
+  // returned and nothing is queued (the caller answers 451 4.3.0).
   std::string new_queue_id();
-  void enqueue(const std::string& id, const std::string& sender,
-               const std::vector<std::string>& rcpts, const std::string& content);
+  std::optional<std::string> enqueue(const std::string& id, const std::string& sender,
+                                     const std::vector<std::string>& rcpts,
+                                     const std::string& content);
+
+  // Live mode: every queue change goes to this journal (nullptr: memory only, as lessons).
+  // Before any mail arrives.
+  void set_journal(Journal* journal);
+  // Puts back an entry a journal recovered at start (it is already on disk) and schedules
+  // its next attempt (at once when that time has passed). Queue numbers continue after
+  // `ids_reserved` so no id is handed out twice.
+  void restore(const JournalEntry& entry, const std::string& content);
+  void restore_ids(std::uint64_t ids_reserved);
 
   // Domains this MTA is a backup MX for (Postfix relay_domains): accepted from anyone on
   // port 25, queued, and forwarded to the domain's better MX hosts.
@@ -129,6 +147,13 @@ class Mta : public smtp::ServerPolicy {
   void bounce(QueueEntry& e, QueuedRecipient& r, const std::string& error,
               const std::string& status);
   void send_dsn(QueueEntry& e, const std::vector<std::size_t>& which, bool delayed);
+  // Queues an entry already on stable storage (or needing none) and starts its delivery.
+  void admit(QueueEntry e);
+  // The journal's view of an entry (times in unix microseconds).
+  JournalEntry journal_entry(const QueueEntry& e) const;
+  // After a round: the journal learns the new state, or that the entry is gone.
+  void journal_round(const QueueEntry& e, bool removed);
+  void journal_error(const QueueEntry& e, const std::string& what, const std::string& why);
   void trace(trace::EventKind kind, const QueueEntry& e, const std::string& address,
              std::string text, std::string detail = {}, engine::SimTime next_retry = -1);
 
@@ -153,6 +178,8 @@ class Mta : public smtp::ServerPolicy {
   std::map<std::uint64_t, std::unique_ptr<SmtpClientConn>> clients_;
   std::uint64_t next_client_ = 0;
   std::uint64_t counter_ = 0;
+  Journal* journal_ = nullptr;
+  std::uint64_t ids_reserved_ = 0;  // with a journal: numbers up to this one are on disk
 };
 
 }  // namespace smtpsim::nodes

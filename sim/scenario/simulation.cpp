@@ -63,6 +63,7 @@ Simulation::Simulation(const Spec& spec, trace::Sink& sink, std::optional<std::u
     if (has_role(h, "MDA")) {
       r.mda = std::make_unique<nodes::Mda>(
           world_, id, std::set<std::string>(h.domains.begin(), h.domains.end()));
+      r.mda->set_journal(hooks_.journal);
       // Mailbox names are local parts, matched without regard to case (as the MDA looks them up).
       for (const auto& [user, pw] : h.users) {
         r.mda->store().add_user(smtp::to_lower(user), h.mailbox_quota);
@@ -87,6 +88,7 @@ Simulation::Simulation(const Spec& spec, trace::Sink& sink, std::optional<std::u
       r.mta = std::make_unique<nodes::Mta>(
           world_, id, std::set<std::string>(h.domains.begin(), h.domains.end()),
           queue_config(h.queue.value_or(spec_.queue)), r.mda.get(), r.resolver.get());
+      r.mta->set_journal(hooks_.journal);
       // An MTA with domains but no MDA is a backup MX for them: it accepts and relays on.
       if (!r.mda) r.mta->set_relay_domains({h.domains.begin(), h.domains.end()});
       r.mta->set_spf(h.spf == "enforce" ? nodes::SpfMode::Enforce

@@ -34,6 +34,9 @@ struct LiveHooks {
       wrap_resolver;
   // The wall-clock date virtual time 0 stands for (Date:, Received:); the spec's otherwise.
   std::optional<std::int64_t> epoch_unix;
+  // Stable storage for every MTA queue and MDA mailbox (net::Spool); nullptr: memory only.
+  // What it recovered goes back in with scenario::restore() (restore.hpp) before running.
+  nodes::Journal* journal = nullptr;
 };
 
 class Simulation {

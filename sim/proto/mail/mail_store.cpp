@@ -154,6 +154,18 @@ bool MailStore::create_folder(const std::string& user, const std::string& name) 
   return true;
 }
 
+void MailStore::restore_folder(const std::string& user, const std::string& name, Folder folder) {
+  if (!has_user(user)) add_user(user);
+  std::sort(folder.messages.begin(), folder.messages.end(),
+            [](const StoredMessage& a, const StoredMessage& b) { return a.uid < b.uid; });
+  // UIDs only ascend (RFC 3501 §2.3.1.1): never hand out one at or below a kept message's.
+  if (!folder.messages.empty())
+    folder.uidnext = std::max(folder.uidnext, folder.messages.back().uid + 1);
+  Folder& f = boxes_[user].folders[name];
+  folder.version = f.version + 1;
+  f = std::move(folder);
+}
+
 void MailStore::changed(Folder& f, const StoreChange& c) {
   ++f.version;
   if (listener_) listener_(c);

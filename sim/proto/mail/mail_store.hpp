@@ -53,7 +53,9 @@ struct Mailbox {
   std::size_t used() const;
 };
 
-enum class StoreResult { Stored, NoSuchUser, MailboxFull };
+// Unavailable: the message could not be written to stable storage (live mode's journal);
+// a temporary failure, the MTA keeps it queued (RFC 3463 X.3.0).
+enum class StoreResult { Stored, NoSuchUser, MailboxFull, Unavailable };
 
 // What changed, told to the listener after the change is made.
 struct StoreChange {
@@ -95,6 +97,10 @@ class MailStore {
   std::optional<std::uint32_t> append(const std::string& user, const std::string& folder,
                                       std::string content, unsigned flags, std::int64_t now);
   bool create_folder(const std::string& user, const std::string& name);
+  // Live mode's restart: puts a folder back as a journal kept it (UIDVALIDITY, UIDNEXT,
+  // messages with their UIDs and flags), creating the user when needed. Tells no listener:
+  // nothing changed, the store only remembers.
+  void restore_folder(const std::string& user, const std::string& name, Folder folder);
   // Called after every change: the MDA traces it and wakes IDLE sessions of that user.
   void set_change_listener(std::function<void(const StoreChange&)> f) { listener_ = std::move(f); }
 

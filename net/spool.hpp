@@ -1,0 +1,102 @@
+// The spool: live mode's stable storage for every MTA queue and MDA mailbox of a scenario
+// (the nodes::Journal the sim calls). Layout under the root, one directory per host:
+//
+//   <host>/queue/<id>.msg    the message as queued (raw bytes, CRLF), written once
+//   <host>/queue/<id>.json   the envelope and delivery state; its presence commits the entry
+//   <host>/ids               queue numbers reserved so far (no id is handed out twice)
+//   <host>/tmp/              queue files being written
+//   <host>/mail/<user>/{tmp,new,cur}            INBOX, in Maildir format
+//   <host>/mail/<user>/.<Folder>/{tmp,new,cur}  other folders (Maildir++)
+//   .../uidlist              UIDVALIDITY and UIDNEXT of that folder (RFC 3501 §2.3.1.1)
+//   <host>/corrupt/          queue files that could not be read, moved aside for a human
+//
+// Every file is written to a temporary name, fsynced, renamed into place and its directory
+// fsynced before a call returns (RFC 5321 §6.1: after 250 the message must survive a crash).
+// A message file is named <sec>.M<usec>U<uid>.<host>[:2,<flags>] (the Maildir convention with
+// the IMAP UID in the unique part, so no index can disagree with the files); flags are the
+// Maildir info letters D F R S T. Message files keep the CRLF bytes the store serves, so POP3
+// and IMAP sizes are the same after a restart.
+//
+// Trusts: the sim for ids, users and folder names, but every name is percent-encoded before
+// it becomes a path component, so nothing can leave the root. Trusts nothing it reads back:
+// a file it cannot parse is reported in one sentence and skipped, never a crash.
+#pragma once
+
+#include <filesystem>
+#include <iosfwd>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "sim/nodes/journal.hpp"
+
+namespace smtpsim::net {
+
+class Spool : public nodes::Journal {
+ public:
+  // Creates root if needed and locks it (one server per spool). Throws std::runtime_error
+  // with one clear sentence when it cannot be used.
+  explicit Spool(std::filesystem::path root);
+  ~Spool() override;
+  Spool(const Spool&) = delete;
+  Spool& operator=(const Spool&) = delete;
+
+  // Reads everything kept under the root. Deletes what interrupted writes left behind
+  // (tmp/ files, message files of queue entries that were never committed); files it cannot
+  // read are skipped with one sentence each on `problems`.
+  nodes::Recovered load(std::ostream& problems);
+
+  const std::filesystem::path& root() const { return root_; }
+
+  // nodes::Journal
+  std::optional<std::string> queue_add(const std::string& host, const nodes::JournalEntry& e,
+                                       const std::string& content) override;
+  std::optional<std::string> queue_update(const std::string& host,
+                                          const nodes::JournalEntry& e) override;
+  std::optional<std::string> queue_remove(const std::string& host, const std::string& id) override;
+  std::optional<std::string> reserve_ids(const std::string& host, std::uint64_t through) override;
+  std::optional<std::string> mail_add(const std::string& host, const std::string& user,
+                                      const std::string& folder, std::uint32_t uidvalidity,
+                                      const nodes::JournalMessage& m) override;
+  std::optional<std::string> mail_flags(const std::string& host, const std::string& user,
+                                        const std::string& folder, std::uint32_t uid,
+                                        unsigned flags) override;
+  std::optional<std::string> mail_expunge(const std::string& host, const std::string& user,
+                                          const std::string& folder, std::uint32_t uidvalidity,
+                                          std::uint32_t uidnext,
+                                          std::span<const std::uint32_t> uids) override;
+
+  // A path component for any name: percent-encodes all but [A-Za-z0-9@_+-] and a '.' that is
+  // not first (so no "..", no '/', no hidden files). decode_name() undoes it (nullopt: not
+  // something encode_name() makes).
+  static std::string encode_name(const std::string& name);
+  static std::optional<std::string> decode_name(const std::string& encoded);
+
+ private:
+  std::filesystem::path host_dir(const std::string& host) const;
+  std::filesystem::path folder_dir(const std::string& host, const std::string& user,
+                                   const std::string& folder) const;
+  // The file of a UID in a folder (new/ or cur/), from the index or by looking.
+  std::optional<std::filesystem::path> message_file(const std::filesystem::path& dir,
+                                                    std::uint32_t uid);
+  std::optional<std::string> ensure_folder(const std::filesystem::path& dir,
+                                           std::uint32_t uidvalidity, std::uint32_t uidnext);
+  std::optional<std::string> write_uidlist(const std::filesystem::path& dir,
+                                           std::uint32_t uidvalidity, std::uint32_t uidnext);
+  void load_host(const std::filesystem::path& dir, nodes::RecoveredHost& out,
+                 std::ostream& problems);
+  void load_queue(const std::filesystem::path& hostdir, nodes::RecoveredHost& out,
+                  std::ostream& problems);
+  void load_folder(const std::filesystem::path& dir, nodes::RecoveredFolder& out,
+                   std::ostream& problems);
+
+  std::filesystem::path root_;
+  int lock_fd_ = -1;
+  std::uint64_t counter_ = 0;  // unique temporary names
+  // Folder directory -> UID -> message file, as last written or read.
+  std::map<std::filesystem::path, std::map<std::uint32_t, std::filesystem::path>> files_;
+  // Folder directory -> the UIDVALIDITY its uidlist holds.
+  std::map<std::filesystem::path, std::uint32_t> uidvalidity_;
+};
+
+}  // namespace smtpsim::net
