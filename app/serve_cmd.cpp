@@ -9,6 +9,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <chrono>
 #include <filesystem>
+#include <sstream>
 
 #include "app/lesson_cmd.hpp"
 #include "app/run_cmd.hpp"
@@ -16,7 +17,9 @@
 #include "net/live_relay.hpp"
 #include "net/live_server.hpp"
 #include "net/serve_setup.hpp"
+#include "net/spool.hpp"
 #include "net/tls.hpp"
+#include "sim/scenario/restore.hpp"
 #include "sim/scenario/simulation.hpp"
 #include "sim/trace/text_writer.hpp"
 
@@ -156,7 +159,22 @@ int run_serve_command(const ServeCmdOptions& o, std::FILE* out, std::FILE* err) 
       return 2;
     }
   }
+  // Durable queue and mailboxes (RFC 5321 §6.1: 250 only once the message is on disk);
+  // declared before the simulation, which calls it until its last moment.
+  const std::string state =
+      o.state_dir.empty() ? net::data_home() + "/serve/" + spec.name : o.state_dir;
+  std::unique_ptr<net::Spool> spool;
+  try {
+    spool = std::make_unique<net::Spool>(state);
+  } catch (const std::exception& ex) {
+    std::fprintf(err, "smtpsim serve: %s\n", ex.what());
+    return 2;
+  }
+  std::ostringstream spool_problems;
+  nodes::Recovered kept = spool->load(spool_problems);
+  std::fputs(spool_problems.str().c_str(), err);
   scenario::LiveHooks hooks;
+  hooks.journal = spool.get();
   if (relay) {
     hooks.wrap_resolver = [&relay](std::unique_ptr<nodes::Resolver> simulated, nodes::World& world,
                                    engine::HostId mta) {
@@ -164,6 +182,7 @@ int run_serve_command(const ServeCmdOptions& o, std::FILE* out, std::FILE* err) 
     };
   }
   hooks.epoch_unix = static_cast<std::int64_t>(std::time(nullptr));
+  const std::int64_t started = *hooks.epoch_unix;
   spec.script.clear();  // live mode: the mail comes from real clients
   std::unique_ptr<scenario::Simulation> sim;
   try {
@@ -172,6 +191,9 @@ int run_serve_command(const ServeCmdOptions& o, std::FILE* out, std::FILE* err) 
     std::fprintf(err, "smtpsim serve: %s: %s\n", spec.file.c_str(), ex.what());
     return 2;
   }
+  // What the last run accepted and had not finished: queued again, tried at once.
+  for (const auto& problem : scenario::restore(*sim, kept, started))
+    std::fprintf(err, "smtpsim serve: %s\n", problem.c_str());
 
   net::LiveLoop loop(io, sim->queue());
   if (relay) relay->attach(loop, sim->net());

@@ -61,6 +61,22 @@ def main():
         m.logout()
         code = s.stop()
         assert code == 0, (code, s.stderr())
+        # Ctrl-C and a new start on the same state directory: the mailbox is still there
+        # (Maildir under --state-dir, fsynced before each 250), UIDs and all.
+        with Serve(binary, tmp=s.tmp) as again:
+            p = poplib.POP3("127.0.0.1", again.port("pop3"), timeout=60)
+            p.user("bob")
+            p.pass_("bob")
+            assert p.stat()[0] == 2, p.stat()
+            p.quit()
+            m = imaplib.IMAP4("127.0.0.1", again.port("imap"), timeout=60)
+            m.login("bob", "bob")
+            typ, data = m.select("INBOX")
+            assert typ == "OK" and int(data[0]) == 2, data
+            typ, data = m.uid("SEARCH", None, "ALL")
+            assert data[0].split() == [b"1", b"2"], data
+            m.logout()
+            assert again.stop() == 0, again.stderr()
         out = s.stdout()
         assert "external client 127.0.0.1:" in out, out[:2000]
         # The AUTH payload (base64 of "\0alice\0alice") never reaches the transcript.

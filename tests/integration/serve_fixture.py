@@ -44,8 +44,12 @@ class Serve:
         self.extra_env = env or {}
         self.proc = None
         self.offset = None
-        self.out_path = os.path.join(self.tmp, "stdout.txt")
-        self.err_path = os.path.join(self.tmp, "stderr.txt")
+        # Own output files: a second Serve on the same tmp (a restart) must not read the
+        # first one's banner.
+        fd, self.out_path = tempfile.mkstemp(dir=self.tmp, prefix="stdout-", suffix=".txt")
+        os.close(fd)
+        fd, self.err_path = tempfile.mkstemp(dir=self.tmp, prefix="stderr-", suffix=".txt")
+        os.close(fd)
 
     def port(self, name):
         return PORTS[name] + self.offset
