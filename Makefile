@@ -67,6 +67,8 @@ bench: deps build-release
 	cmake --build --preset release -j $(JOBS) --target smtpsim_bench
 	./build/release/tests/bench/smtpsim_bench
 	SMTPSIM_DATA_DIR=$(CURDIR)/lessons tests/bench/gui_xvfb_bench.sh ./build/release/app/smtpsim
+	# Live mode: serve vs OpenSMTPD (smtp-source, 20 sessions, 10,000 x 1 KB), idle-connection memory.
+	tests/bench/serve_bench.sh ./build/release/app/smtpsim
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

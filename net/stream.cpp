@@ -277,6 +277,8 @@ void Stream::abort() {
 
 void Stream::finish(const std::string& why) {
   if (ended_) return;
+  // The owner may be held only by our callbacks, which are dropped below: stay alive to the end.
+  auto keep = shared_from_this();
   ended_ = true;
   error_code ec;
   ssl_.next_layer().close(ec);
