@@ -5,8 +5,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include <boost/asio/post.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/write.hpp>
 
