@@ -1,6 +1,8 @@
 // Self-signed certificates with OpenSSL 3's API, and the asio::ssl contexts.
 #include "net/tls.hpp"
 
+#include <sys/stat.h>
+
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -14,6 +16,8 @@
 #include <filesystem>
 #include <functional>
 #include <stdexcept>
+
+#include "net/durable_file.hpp"
 
 namespace smtpsim::net {
 
@@ -52,24 +56,16 @@ std::string to_pem(const std::function<int(BIO*)>& write) {
   return std::string(data, static_cast<std::size_t>(n));
 }
 
-// temp file + fsync + rename: a crash never leaves half a key behind.
+// The spool's temp file + fsync + rename + fsync(dir) (net/durable_file): a crash never
+// leaves half a key behind. The file is created 0600; a certificate is then made readable.
 void write_file(const fs::path& path, const std::string& data, mode_t mode) {
   const fs::path tmp = path.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) throw std::runtime_error(fmt::format("cannot write {}", tmp.string()));
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t w = ::write(fd, data.data() + done, data.size() - done);
-    if (w <= 0) {
-      ::close(fd);
-      throw std::runtime_error(fmt::format("cannot write {}", tmp.string()));
-    }
-    done += static_cast<std::size_t>(w);
+  std::error_code ec;
+  fs::remove(tmp, ec);  // a leftover of an interrupted first start
+  if (auto problem = write_durably(tmp, path, data)) throw std::runtime_error(*problem);
+  if (mode != 0600 && ::chmod(path.c_str(), mode) != 0) {
+    throw std::runtime_error(fmt::format("cannot set the mode of {}", path.string()));
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    throw std::runtime_error(fmt::format("cannot write {}", tmp.string()));
-  }
-  fs::rename(tmp, path);
 }
 
 void add_ext(X509* cert, int nid, const std::string& value) {
