@@ -1,4 +1,5 @@
-// Maildir delivery with tmp/ -> fsync -> rename -> fsync(dir), all recipients or none.
+// Maildir delivery with tmp/ -> fsync -> rename -> fsync(dir), all recipients or none (the
+// writing and syncing are net/durable_file's, shared with serve's spool).
 #include "app/maildir.hpp"
 
 #include <fcntl.h>
@@ -11,6 +12,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "net/durable_file.hpp"
+
 namespace smtpsim::app {
 
 namespace fs = std::filesystem;
@@ -19,27 +22,6 @@ namespace {
 
 std::string errno_text() {
   return std::strerror(errno);
-}
-
-bool write_all(int fd, const std::string& data) {
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-bool fsync_dir(const fs::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return false;
-  const bool ok = ::fsync(fd) == 0;
-  ::close(fd);
-  return ok;
 }
 
 std::string to_lf(const std::string& crlf) {
@@ -117,19 +99,11 @@ std::optional<std::string> Maildir::deliver(const std::vector<Copy>& copies) {
     }
     const std::string name = unique_name();
     Staged s{box / "tmp" / name, box / "new" / name, box / "new"};
-    const int fd = ::open(s.tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
+    if (auto problem = net::write_synced(s.tmp, data)) {  // removes its own file on failure
       undo();
-      return fmt::format("cannot create {}: {}", s.tmp.string(), errno_text());
+      return problem;
     }
     staged.push_back(s);
-    const bool ok = write_all(fd, data) && ::fsync(fd) == 0;
-    const std::string why = errno_text();
-    ::close(fd);
-    if (!ok) {
-      undo();
-      return fmt::format("cannot write {}: {}", s.tmp.string(), why);
-    }
   }
   // Every copy is on disk; now make them visible. rename() within one file system is atomic.
   for (std::size_t i = 0; i < staged.size(); ++i) {
@@ -142,10 +116,9 @@ std::optional<std::string> Maildir::deliver(const std::vector<Copy>& copies) {
     }
   }
   for (const auto& s : staged) {
-    if (!fsync_dir(s.newdir)) {
-      const std::string why = errno_text();
+    if (auto problem = net::fsync_dir(s.newdir)) {
       for (const auto& d : staged) ::unlink(d.dst.c_str());
-      return fmt::format("cannot sync {}: {}", s.newdir.string(), why);
+      return problem;
     }
   }
   return std::nullopt;

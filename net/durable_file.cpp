@@ -43,17 +43,22 @@ std::optional<std::string> fsync_dir(const fs::path& dir) {
   return std::nullopt;
 }
 
-std::optional<std::string> write_durably(const fs::path& tmp, const fs::path& dst,
-                                         const std::string& data, bool sync_dir) {
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return fmt::format("cannot create {}: {}", tmp.string(), why());
+std::optional<std::string> write_synced(const fs::path& file, const std::string& data) {
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return fmt::format("cannot create {}: {}", file.string(), why());
   const bool ok = write_all(fd, data) && ::fsync(fd) == 0;
   const std::string reason = ok ? std::string{} : why();
   ::close(fd);
   if (!ok) {
-    ::unlink(tmp.c_str());
-    return fmt::format("cannot write {}: {}", tmp.string(), reason);
+    ::unlink(file.c_str());
+    return fmt::format("cannot write {}: {}", file.string(), reason);
   }
+  return std::nullopt;
+}
+
+std::optional<std::string> write_durably(const fs::path& tmp, const fs::path& dst,
+                                         const std::string& data, bool sync_dir) {
+  if (auto problem = write_synced(tmp, data)) return problem;
   if (::rename(tmp.c_str(), dst.c_str()) != 0) {
     const std::string r = why();
     ::unlink(tmp.c_str());

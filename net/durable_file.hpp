@@ -11,6 +11,9 @@
 
 namespace smtpsim::net {
 
+// Creates `file` (must not exist, mode 0600), writes data and fsyncs it; on failure the file
+// is removed. The first half of write_durably, for callers that rename several files together.
+std::optional<std::string> write_synced(const std::filesystem::path& file, const std::string& data);
 // Writes data to tmp (created, must not exist), fsyncs it and renames it to dst, then fsyncs
 // dst's directory unless sync_dir is false (the caller syncs it after several renames).
 // On failure tmp is removed and dst untouched.
