@@ -80,6 +80,11 @@ seeds["misc_types.bin"] = (header(14, 0x8400, qd=1, an=4) + question(name("versi
                            + rr(name("1.2.0.192.in-addr.arpa"), PTR, name("example.com"))
                            + rr(name(""), NS, name("a.root-servers.net"))
                            + rr(name("odd"), 99, b"\xc0\x0c\x00"))
+# STATUS opcode with many distinct questions (600+ bytes): the NOTIMP answer echoes them all,
+# which cannot fit in one 512-byte datagram (the first bug this target found in CI).
+STATUS = 0x1100  # opcode 2, RD
+seeds["status_many_questions.bin"] = header(18, STATUS, qd=12) + b"".join(
+    question(name(f"q{i}-a-rather-long-label-for-the-seed.example.com"), A) for i in range(12))
 # Malformed on purpose: the decoder must refuse these (and not loop).
 seeds["bad_pointer_loop.bin"] = header(15, 0, qd=1) + b"\x01a" + ptr(12) + struct.pack(">HH", A, IN)
 seeds["bad_forward_pointer.bin"] = header(16, 0, qd=1) + ptr(20) + struct.pack(">HH", A, IN) + name("a")

@@ -15,6 +15,11 @@ std::string encode_udp(const Message& m, std::size_t limit) {
   cut.answers.clear();
   cut.authority.clear();
   cut.flags.tc = true;
+  wire = encode(cut);
+  if (wire.size() <= limit) return wire;
+  // Only a message with many questions gets here: a non-QUERY opcode's NOTIMP echoes all of
+  // them. The header alone (12 bytes) always fits, and TC tells the client to ask over TCP.
+  cut.questions.clear();
   return encode(cut);
 }
 

@@ -19,8 +19,9 @@ inline constexpr std::size_t kMaxUdpPayload = 512;  // RFC 1035 §2.3.4, §4.2.1
 // The message as one UDP datagram of at most `limit` bytes (RFC 1035 §4.2.1, RFC 2181 §9).
 // When it does not fit, the additional section is dropped first (it is optional, so TC stays
 // clear); when it still does not fit, the answer and authority sections are dropped too and
-// TC is set, telling the client to ask again over TCP. The header and question are always
-// kept. Throws std::invalid_argument as encode() does.
+// TC is set, telling the client to ask again over TCP. The question section is kept unless it
+// alone does not fit (a message with many questions): then only the header goes, with TC.
+// The result is never longer than max(limit, 12). Throws std::invalid_argument as encode() does.
 std::string encode_udp(const Message& m, std::size_t limit = kMaxUdpPayload);
 
 // RFC 1035 §4.2.2: over TCP a message is preceded by its length as a two-byte integer.
