@@ -184,6 +184,30 @@ int run_cli(int argc, char** argv) {
                    "With --live-send: none, starttls (default) or implicit")
       ->check(CLI::IsMember({"none", "starttls", "implicit"}));
   gui_cmd->add_option("--live-auth", gui.live_auth, "With --live-send: USER:PASSWORD for AUTH");
+  // The rest of `smtpsim serve`'s options, with the same meaning (and the same state dir by
+  // default: mail a class sent under `serve` is there in the window, and back).
+  gui_cmd->add_option("--tls-cert", gui.tls_cert,
+                      "With --serve: PEM certificate (default: a self-signed one)");
+  gui_cmd->add_option("--tls-key", gui.tls_key, "With --serve: PEM private key for --tls-cert");
+  gui_cmd->add_option("--state-dir", gui.state_dir,
+                      "With --serve: where queued mail and mailboxes are kept between runs");
+  gui_cmd
+      ->add_option("--max-connections", gui.max_connections,
+                   "With --serve: connections in all (421 past it)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  gui_cmd
+      ->add_option("--max-per-client", gui.max_per_client,
+                   "With --serve: connections from one address (421 past it)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  gui_cmd->add_option("--dns", gui.dns,
+                      "With --serve: relay to real servers, finding MX hosts with this DNS server");
+  gui_cmd->add_option("--relay", gui.relay,
+                      "With --serve: relay mail for other domains to this smarthost");
+  gui_cmd->add_option("--mx-port", gui.mx_port, "With --serve --dns: port of real MX hosts")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65535));
 
   ServeCmdOptions serve;
   auto* serve_cmd = add_serve_command(app, serve);

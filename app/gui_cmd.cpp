@@ -1,6 +1,7 @@
 // Opening the GUI: resolve and load the scenario, check for a display, hand over to gui/.
 #include "app/gui_cmd.hpp"
 
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
@@ -17,8 +18,12 @@
 #include "gui/app_window.hpp"
 #include "gui/live_session.hpp"
 #include "gui/view.hpp"
+#include "net/live_relay.hpp"
+#include "net/spool.hpp"
+#include "net/tls.hpp"
 #include "sim/scenario/lesson.hpp"
 #include "sim/scenario/load.hpp"
+#include "sim/scenario/restore.hpp"
 
 namespace smtpsim::app {
 
@@ -91,13 +96,55 @@ int run_live_gui(const GuiOptions& o, std::FILE* err,
                  name.c_str());
     return 2;
   }
+  if (o.tls_cert.empty() != o.tls_key.empty()) {
+    std::fprintf(err, "smtpsim gui: --tls-cert and --tls-key go together.\n");
+    return 2;
+  }
   try {
+    // As `smtpsim serve` (app/serve_cmd.cpp), in the same order: what the simulation's
+    // resolvers and journal use is made before the View and outlives it (run_window drops
+    // the View before returning).
+    boost::asio::io_context io;
+    std::unique_ptr<net::LiveRelay> relay;
+    if (!o.dns.empty() || !o.relay.empty()) {
+      relay = std::make_unique<net::LiveRelay>(
+          io,
+          net::RelayOptions{
+              .dns = o.dns, .relay = o.relay, .mx_port = static_cast<std::uint16_t>(o.mx_port)});
+    }
+    // RFC 5321 §6.1: the 250 only once the message is on disk, as in serve; the same
+    // directory by default, so serve and the window share a class's mail (one at a time: the
+    // spool locks it).
+    const std::string state =
+        o.state_dir.empty() ? net::data_home() + "/serve/" + spec.name : o.state_dir;
+    auto spool = std::make_unique<net::Spool>(state);
+    std::ostringstream spool_problems;
+    nodes::Recovered kept = spool->load(spool_problems);
+    std::fputs(spool_problems.str().c_str(), err);
+
     scenario::LiveHooks hooks;
+    hooks.journal = spool.get();
+    if (relay) {
+      hooks.wrap_resolver = [&relay](std::unique_ptr<nodes::Resolver> simulated,
+                                     nodes::World& world, engine::HostId mta) {
+        return relay->wrap(std::move(simulated), world, mta);
+      };
+    }
     hooks.epoch_unix = static_cast<std::int64_t>(std::time(nullptr));
+    const std::int64_t started = *hooks.epoch_unix;
     auto view = std::make_unique<gui::View>(std::move(spec), o.seed, std::move(hooks));
+    for (const auto& problem : scenario::restore(view->simulation(), kept, started))
+      std::fprintf(err, "smtpsim gui: %s\n", problem.c_str());
     gui::LiveOptions lo;
     lo.listen = o.listen;
     lo.port_offset = o.port_offset;
+    lo.tls_cert = o.tls_cert;
+    lo.tls_key = o.tls_key;
+    lo.max_connections = o.max_connections;
+    lo.max_per_client = o.max_per_client;
+    lo.io = &io;
+    lo.relay = relay.get();
+    lo.state_dir = state;
     auto session = std::make_unique<gui::LiveSession>(*view, lo);
     session->start();
     std::fputs(session->banner().c_str(), stdout);

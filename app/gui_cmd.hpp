@@ -34,6 +34,13 @@ struct GuiOptions {
   std::string live_send;         // HOST:PORT: the live panel sends there at start
   std::string live_tls = "starttls";
   std::string live_auth;  // USER:PASSWORD
+  // As `smtpsim serve`'s options of the same names.
+  std::string tls_cert, tls_key;
+  std::string state_dir;  // empty: $XDG_DATA_HOME/smtpsim/serve/<scenario name>, as serve
+  std::size_t max_connections = 200;
+  std::size_t max_per_client = 20;
+  std::string dns, relay;
+  int mx_port = 25;
 };
 
 // The first shipped lesson in file-name order, else the first shipped scenario in

@@ -218,7 +218,7 @@ int run_serve_command(const ServeCmdOptions& o, std::FILE* out, std::FILE* err) 
 
   const std::string banner =
       net::serve_banner("smtpsim serve", spec, provider->name, o.listen, server.ports(), files.cert,
-                        relay ? relay->describe() : std::string{});
+                        relay ? relay->describe() : std::string{}, state);
   std::fputs(banner.c_str(), out);
   std::fflush(out);
   if (!is_loopback(o.listen)) {

@@ -7,6 +7,7 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -267,8 +268,33 @@ static bool open_lesson(Panels& p, std::unique_ptr<View>& owned, const WindowOpt
   }
 }
 
+namespace {
+// Ctrl-C (or a TERM) in the terminal the window was started from closes it as the window's
+// close button does: the View and its live session shut down in order (listeners closed,
+// connections ended), instead of the process dying mid-frame.
+volatile std::sig_atomic_t g_stop_signal = 0;
+void on_stop_signal(int) {
+  g_stop_signal = 1;
+}
+struct StopSignals {
+  using Handler = void (*)(int);
+  Handler old_int, old_term;
+  StopSignals()
+      : old_int(std::signal(SIGINT, on_stop_signal)),
+        old_term(std::signal(SIGTERM, on_stop_signal)) {}
+  ~StopSignals() {
+    std::signal(SIGINT, old_int);
+    std::signal(SIGTERM, old_term);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+};
+}  // namespace
+
 int run_window(std::unique_ptr<View> owned, const WindowOptions& o, std::FILE* err) {
   if (!glfwInit()) return kNoDisplay;
+  g_stop_signal = 0;
+  const StopSignals stop_signals;
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
   const bool shot = !o.screenshot.empty();
@@ -406,7 +432,7 @@ int run_window(std::unique_ptr<View> owned, const WindowOptions& o, std::FILE* e
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
     if (!requested_png.empty())
       panels.menu.screenshot_written(requested_png, write_png(win, requested_png));
-    if (panels.menu.quit()) glfwSetWindowShouldClose(win, GLFW_TRUE);
+    if (panels.menu.quit() || g_stop_signal) glfwSetWindowShouldClose(win, GLFW_TRUE);
     // Screenshot: a few frames so layout and fonts settle, then read the back buffer.
     if (shot && live_ready(view) &&
         ++frames >= static_cast<int>(std::max<std::size_t>(o.frames, 1))) {

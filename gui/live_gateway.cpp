@@ -225,7 +225,11 @@ LiveGateway::~LiveGateway() {
 }
 
 void LiveGateway::open(engine::ConnId id, const std::string& address, std::uint16_t port) {
-  auto c = std::make_shared<Conn>(*this, id, std::exchange(plan_, Plan{}));
+  if (!plan_ && unplanned_) {
+    unplanned_->open(id, address, port);
+    return;
+  }
+  auto c = std::make_shared<Conn>(*this, id, std::exchange(plan_, std::nullopt).value_or(Plan{}));
   conns_[id] = c;
   c->start(address, port);
 }

@@ -11,6 +11,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "net/live_loop.hpp"
@@ -36,6 +37,10 @@ class LiveGateway final : public engine::OutsideGateway {
     plan_ = std::move(p);
     problem_.clear();
   }
+  // Where connections nobody planned go (the MTA relaying to real servers: net::LiveRelay).
+  // The Network has one outside gateway; the panel's sends are planned, everything else is
+  // the relay's. Without one, unplanned connections get the default plan.
+  void pass_unplanned_to(engine::OutsideGateway* other) { unplanned_ = other; }
   // What went wrong on the real side since the last plan_next() ("TLS handshake failed:
   // ..."), or "": the machine only sees the connection end.
   const std::string& last_problem() const { return problem_; }
@@ -52,7 +57,8 @@ class LiveGateway final : public engine::OutsideGateway {
   void forget(engine::ConnId id);
   net::LiveLoop& loop_;
   engine::Network& net_;
-  Plan plan_;
+  std::optional<Plan> plan_;
+  engine::OutsideGateway* unplanned_ = nullptr;
   std::string problem_;
   std::map<engine::ConnId, std::shared_ptr<Conn>> conns_;
 };

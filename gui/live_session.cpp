@@ -22,6 +22,8 @@ LiveSession::LiveSession(View& view, LiveOptions options)
     : view_(view),
       sim_(view.simulation()),
       opt_(std::move(options)),
+      own_io_(opt_.io ? nullptr : std::make_unique<boost::asio::io_context>()),
+      io_(opt_.io ? *opt_.io : *own_io_),
       loop_(io_, sim_.queue()),
       gateway_(loop_, sim_.net()) {
   const scenario::HostSpec* p = net::pick_provider(view_.spec());
@@ -29,10 +31,18 @@ LiveSession::LiveSession(View& view, LiveOptions options)
     throw std::runtime_error(view_.spec().file +
                              " has no mail provider (a host with an MTA or MDA).");
   if (p) provider_ = p->name;
+  if (opt_.relay) {
+    // One outside gateway per Network: the panel's planned sends stay ours, the MTA's
+    // connections to real relays go to the relay.
+    opt_.relay->attach(loop_, sim_.net());
+    sim_.net().set_outside(&gateway_);
+    gateway_.pass_unplanned_to(opt_.relay);
+  }
 }
 
 LiveSession::~LiveSession() {
   if (server_) server_->stop();
+  if (opt_.relay) opt_.relay->stop();
   gateway_.close_all(true);
   // Let the closes reach the sockets and every connection let go of its stream (a TLS
   // client's close_notify is waited for 2 s at most, net/stream.cpp); the View drops the
@@ -41,7 +51,9 @@ LiveSession::~LiveSession() {
   do {
     io_.restart();
     io_.poll();
-    if ((!server_ || server_->open_clients() == 0) && gateway_.open_connections() == 0) break;
+    if ((!server_ || server_->open_clients() == 0) && gateway_.open_connections() == 0 &&
+        (!opt_.relay || opt_.relay->open_connections() == 0))
+      break;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   } while (std::chrono::steady_clock::now() < deadline);
 }
@@ -67,7 +79,8 @@ void LiveSession::start() {
 std::string LiveSession::banner() const {
   if (!server_) return {};
   return net::serve_banner("smtpsim gui --serve", view_.spec(), provider_, opt_.listen,
-                           server_->ports(), cert_);
+                           server_->ports(), cert_,
+                           opt_.relay ? opt_.relay->describe() : std::string{}, opt_.state_dir);
 }
 
 void LiveSession::poll() {

@@ -16,6 +16,7 @@
 #include "gui/live_gateway.hpp"
 #include "gui/view.hpp"
 #include "net/live_loop.hpp"
+#include "net/live_relay.hpp"
 #include "net/live_server.hpp"
 #include "sim/nodes/smtp_endpoints.hpp"
 
@@ -28,6 +29,13 @@ struct LiveOptions {
   std::string tls_cert, tls_key;  // empty: the self-signed one in $XDG_DATA_HOME/smtpsim/tls
   std::size_t max_connections = 200;
   std::size_t max_per_client = 20;
+  // Made before the View by the caller, which keeps them until after the View is gone (the
+  // simulation's resolvers and journal use them to its last moment): the io_context to run on
+  // (nullptr: the session's own), the live relay to real servers and where the spool is (for
+  // the banner). Same meaning as `smtpsim serve`'s options.
+  boost::asio::io_context* io = nullptr;
+  net::LiveRelay* relay = nullptr;
+  std::string state_dir;
 };
 
 class LiveSession final : public LiveDriver {
@@ -55,7 +63,8 @@ class LiveSession final : public LiveDriver {
   LiveOptions opt_;
   std::string provider_;
   std::string cert_;
-  boost::asio::io_context io_;
+  std::unique_ptr<boost::asio::io_context> own_io_;
+  boost::asio::io_context& io_;
   net::LiveLoop loop_;
   LiveGateway gateway_;
   std::unique_ptr<net::LiveServer> server_;

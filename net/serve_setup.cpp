@@ -34,7 +34,7 @@ std::vector<std::string> scenario_users(const scenario::Spec& spec) {
 std::string serve_banner(const std::string& program, const scenario::Spec& spec,
                          const std::string& provider, const std::string& listen,
                          const std::vector<ServedPort>& ports, const std::string& cert,
-                         const std::string& relay) {
+                         const std::string& relay, const std::string& state_dir) {
   std::string banner = fmt::format("{}: {} — {} on real sockets\n", program, spec.name, provider);
   for (const auto& p : ports) {
     banner += fmt::format("  {:<10} {}:{}  ({} port {}{})\n", p.name, listen, p.real, p.proto,
@@ -43,7 +43,12 @@ std::string serve_banner(const std::string& program, const scenario::Spec& spec,
   banner += "  users:";
   for (const auto& u : scenario_users(spec)) banner += " " + u;
   if (!relay.empty()) banner += fmt::format("\n  relay: {}", relay);
-  banner += fmt::format("\n  TLS certificate: {}\n  Ctrl-C stops; queued mail is kept.\n", cert);
+  banner += fmt::format("\n  TLS certificate: {}\n", cert);
+  if (state_dir.empty()) {
+    banner += "  Ctrl-C stops; mail is kept in memory only.\n";
+  } else {
+    banner += fmt::format("  mail kept in: {}\n  Ctrl-C stops; queued mail is kept.\n", state_dir);
+  }
   return banner;
 }
 

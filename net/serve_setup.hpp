@@ -20,10 +20,11 @@ std::vector<std::string> scenario_users(const scenario::Spec& spec);
 
 // The banner printed at start: a title line, one line per port, the users, the certificate
 // and how to stop. `program` names the command ("smtpsim serve"); `relay` (live relay:
-// where mail for other domains goes) is a line of its own when not empty.
+// where mail for other domains goes) and `state_dir` (where accepted mail is kept) are lines
+// of their own when not empty; without a state dir the banner says mail is not kept.
 std::string serve_banner(const std::string& program, const scenario::Spec& spec,
                          const std::string& provider, const std::string& listen,
                          const std::vector<ServedPort>& ports, const std::string& cert,
-                         const std::string& relay = {});
+                         const std::string& relay = {}, const std::string& state_dir = {});
 
 }  // namespace smtpsim::net

@@ -10,19 +10,29 @@
            GUI's live panel sends alice -> bob to its submission port with STARTTLS and AUTH
            (the certificate verified against serve's own). The panel must report the real
            server's 250, and "this computer" and "real server 127.0.0.1" must be drawn.
+  spool    `gui --serve --state-dir D` (no screenshot: a window that runs) accepts a message
+           over SMTP, says where mail is kept, and stops on Ctrl-C (SIGINT to the program)
+           with exit 0; then `smtpsim serve --state-dir D` hands the same message out over
+           POP3: the window keeps mail as serve does, in the same place.
+  relay    `gui --serve relay_scenario.json --relay 127.0.0.1:PORT` with a second `smtpsim
+           serve` (example.test) as the smarthost: mail alice submits on 587 for
+           someone@example.test crosses the real hop (STARTTLS) and is delivered there.
 
 Each run has its own XDG dirs and a free port offset; everything is stopped by PID and the temp
 dir removed. Waits are generous (the sanitizer build starts slowly) and never asserted on.
 Exit 77 (skipped) without xvfb-run.
 
-usage: live_check.py SMTPSIM clients|panel OUTDIR
+usage: live_check.py SMTPSIM clients|panel|spool|relay OUTDIR
 """
 import json
 import os
+import poplib
+import smtplib
 import random
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -44,8 +54,9 @@ def fail(msg):
 class LiveGui:
     """`smtpsim gui --serve` on a free port offset, screenshot mode, own XDG dirs."""
 
-    def __init__(self, binary, outdir, name, tmp, extra):
+    def __init__(self, binary, outdir, name, tmp, extra, shot=True):
         self.binary, self.outdir, self.name, self.tmp, self.extra = binary, outdir, name, tmp, extra
+        self.shot = shot
         self.png = os.path.join(outdir, name + ".png")
         self.json = os.path.join(outdir, name + ".json")
         self.out_path = os.path.join(tmp, name + ".stdout")
@@ -61,8 +72,10 @@ class LiveGui:
             if not serve_fixture.ports_free(self.offset):
                 continue
             cmd = ["xvfb-run", "-a", "-s", "-screen 0 1600x900x24", self.binary, "gui", "--serve",
-                   "--port-offset", str(self.offset), "--screenshot", self.png,
-                   "--layout-json", self.json] + self.extra
+                   "--port-offset", str(self.offset)]
+            if self.shot:
+                cmd += ["--screenshot", self.png, "--layout-json", self.json]
+            cmd += self.extra
             with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
                 self.proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env,
                                              start_new_session=True)
@@ -95,6 +108,23 @@ class LiveGui:
         if self.proc and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)  # xvfb-run and the program: its own group
             self.proc.wait()
+
+
+    def program_pid(self):
+        """The smtpsim process under xvfb-run (its own session: same group as xvfb-run)."""
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                with open("/proc/%s/cmdline" % pid, "rb") as f:
+                    argv = f.read().split(b"\0")
+                if os.getpgid(int(pid)) != self.proc.pid:
+                    continue
+            except OSError:
+                continue
+            if argv and argv[0] == self.binary.encode() and b"gui" in argv:
+                return int(pid)
+        fail("the smtpsim process under xvfb-run was not found")
 
 
 def layout(gui):
@@ -197,8 +227,71 @@ def check_panel(binary, outdir, tmp):
     print("ok: " + said)
 
 
+def check_spool(binary, outdir, tmp):
+    # serve_fixture keeps serve's state in TMP/spool: the window uses that directory.
+    state = os.path.join(tmp, "server", "spool")
+    token = "kept-across-windows-%d" % random.randrange(1 << 30)
+    gui = LiveGui(binary, outdir, "live_spool", tmp, ["--state-dir", state], shot=False).start()
+    try:
+        if "mail kept in: %s" % state not in gui.stdout():
+            fail("the banner does not say where mail is kept:\n" + gui.stdout())
+        with smtplib.SMTP("127.0.0.1", 25 + gui.offset, timeout=120) as s:
+            s.sendmail("student@example.org", ["bob@example.com"],
+                       "From: student@example.org\r\nTo: bob@example.com\r\n"
+                       "Subject: spool\r\n\r\n%s\r\n" % token)
+        os.kill(gui.program_pid(), signal.SIGINT)
+        try:
+            code = gui.proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            fail("Ctrl-C did not stop gui --serve:\n" + gui.stderr())
+        if code != 0:
+            fail("gui --serve exited %s on Ctrl-C:\n%s" % (code, gui.stderr()))
+    finally:
+        gui.stop()
+    with serve_fixture.Serve(binary, tmp=os.path.join(tmp, "server"), keep_tmp=True) as server:
+        pop = poplib.POP3("127.0.0.1", server.port("pop3"), timeout=120)
+        pop.user("bob")
+        pop.pass_("bob")
+        count, _ = pop.stat()
+        bodies = [b"\n".join(pop.retr(i + 1)[1]).decode() for i in range(count)]
+        pop.quit()
+    if count != 1 or token not in bodies[0]:
+        fail("serve on the window's state dir has %d messages for bob: %r" % (count, bodies))
+    print("ok: the window's message is in %s and serve hands it out" % state)
+
+
+def check_relay(binary, outdir, tmp):
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration")
+    os.makedirs(os.path.join(tmp, "peer"))
+    with serve_fixture.Serve(binary, scenario=os.path.join(here, "relay_peer_scenario.json"),
+                             tmp=os.path.join(tmp, "peer"), keep_tmp=True) as peer:
+        gui = LiveGui(binary, outdir, "live_relay", tmp,
+                      ["--state-dir", os.path.join(tmp, "state"), "--relay",
+                       "127.0.0.1:%d" % peer.port("smtp"),
+                       os.path.join(here, "relay_scenario.json")], shot=False).start()
+        try:
+            if "mail for other domains goes to the smarthost 127.0.0.1" not in gui.stdout():
+                fail("the banner does not name the smarthost:\n" + gui.stdout())
+            ctx = ssl.create_default_context(
+                cafile=os.path.join(tmp, "data", "smtpsim", "tls", "cert.pem"))
+            with smtplib.SMTP("127.0.0.1", 587 + gui.offset, timeout=120) as c:
+                c.starttls(context=ctx)
+                c.login("alice", "alice")
+                c.sendmail("alice@example.com", ["someone@example.test"],
+                           "From: alice@example.com\r\nTo: someone@example.test\r\n"
+                           "Subject: from the window\r\n\r\nover the real hop\r\n")
+            if not peer.wait_for("delivered to mailbox someone", 120):
+                fail("the smarthost did not deliver:\n" + peer.stdout()[-3000:] + gui.stderr())
+            os.kill(gui.program_pid(), signal.SIGINT)
+            if gui.proc.wait(timeout=120) != 0:
+                fail("gui --serve --relay did not stop cleanly:\n" + gui.stderr())
+        finally:
+            gui.stop()
+    print("ok: the window relayed through the smarthost")
+
+
 def main():
-    if len(sys.argv) != 4 or sys.argv[2] not in ("clients", "panel"):
+    if len(sys.argv) != 4 or sys.argv[2] not in ("clients", "panel", "spool", "relay"):
         print(__doc__)
         return 2
     if not shutil.which("xvfb-run"):
@@ -208,7 +301,9 @@ def main():
     os.makedirs(outdir, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="smtpsim-livegui-")
     try:
-        (check_clients if mode == "clients" else check_panel)(binary, outdir, tmp)
+        {"clients": check_clients, "panel": check_panel, "spool": check_spool,
+         "relay": check_relay}[mode](
+            binary, outdir, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
