@@ -96,9 +96,15 @@ void TranscriptPanel::sync(const View& view) {
       }
       if (b == std::string::npos && (b = text.find(' ', a + 1)) != std::string::npos)
         label = text.substr(a + 1, b - a - 1);
-      // Keep the client's name ("alice-laptop"): parallel sessions stay apart.
-      if (b != std::string::npos)
-        brief = text.substr(0, a + 1) + label.substr(0, label.find("→")) + text.substr(b);
+      // Keep the client's name ("alice-laptop"): parallel sessions stay apart. A real
+      // client's name is its address alone here ("127.0.0.1:53122", as under its box on the
+      // canvas): "external client " would push every reply past the panel's right edge.
+      if (b != std::string::npos) {
+        std::string client = label.substr(0, label.find("→"));
+        static const std::string kReal = "external client ";
+        if (client.rfind(kReal, 0) == 0) client.erase(0, kReal.size());
+        brief = text.substr(0, a + 1) + client + text.substr(b);
+      }
     }
     rows_.push_back(TranscriptRow{rendered_, dir, std::move(text), std::move(brief)});
   }

@@ -12,6 +12,7 @@
 #include "gui/live_form.hpp"
 #include "gui/live_layout.hpp"
 #include "gui/live_panel.hpp"
+#include "gui/transcript.hpp"
 #include "gui/view.hpp"
 #include "sim/scenario/load.hpp"
 #include "tests/gui/headless_imgui.hpp"
@@ -158,6 +159,18 @@ TEST(LiveView, RealClientsBecomeExtraHostsFromTheirFirstEvent) {
   EXPECT_TRUE(std::any_of(flying.begin(), flying.end(), [](const InFlight& x) {
     return x.to == "external client 127.0.0.1:53122" && x.progress < 1.0;
   })) << "the 220 greeting is on its way to the first client";
+  // In the transcript's brief form a real client is its address alone: the full name would
+  // push its lines past the panel's right edge.
+  TranscriptPanel t;
+  t.sync(*f.view);
+  std::size_t labelled = 0;
+  for (const auto& row : t.rows()) {
+    if (row.text.find("external client 127.0.0.1:53122→") == std::string::npos) continue;
+    ++labelled;
+    EXPECT_EQ(row.brief.find("external client"), std::string::npos) << row.brief;
+    EXPECT_NE(row.brief.find(" 127.0.0.1:53122 "), std::string::npos) << row.brief;
+  }
+  EXPECT_GT(labelled, 0u) << "the first client's greeting is in the transcript";
 }
 
 TEST(LiveLayout, ClientsFromTheLeftServersFromTheRightInRowsAboveWithoutOverlap) {
