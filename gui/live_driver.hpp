@@ -16,11 +16,12 @@ namespace smtpsim::gui {
 
 // The status strip's facts: what a class needs to point a real client at the simulation.
 struct LiveStatus {
-  std::string listen;              // "127.0.0.1"
-  std::vector<std::string> ports;  // "SMTP 3025", "submission 3587", ...
-  std::vector<std::string> users;  // "alice@example.com / alice"
-  std::size_t clients = 0;         // real clients connected now
-  std::uint64_t accepted = 0;      // real clients accepted since the start
+  std::string listen;                        // "127.0.0.1"
+  std::vector<std::string> ports;            // "SMTP 3025", "submission 3587", ...
+  std::vector<std::string> users;            // "alice@example.com / alice": on the real ports
+  std::vector<std::string> simulated_users;  // "carol@example.net / carol on mx.example.net"
+  std::size_t clients = 0;                   // real clients connected now
+  std::uint64_t accepted = 0;                // real clients accepted since the start
 };
 
 class LiveDriver {

@@ -102,7 +102,8 @@ LiveStatus LiveSession::status() const {
     s.clients = server_->open_clients();
     s.accepted = server_->accepted();
   }
-  s.users = net::scenario_users(view_.spec());
+  s.users = net::provider_users(view_.spec(), provider_);
+  s.simulated_users = net::simulated_users(view_.spec(), provider_);
   return s;
 }
 

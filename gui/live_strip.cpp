@@ -38,6 +38,14 @@ void draw_live_strip(View& view) {
   std::string users = "users:";
   for (std::size_t i = 0; i < st.users.size(); ++i) users += (i ? ",  " : "  ") + st.users[i];
   ImGui::TextDisabled("%s", users.c_str());
+  if (!st.simulated_users.empty()) {
+    // Mail reaches them through the simulation; they cannot log in on the real ports.
+    std::string others = "   simulated only:";
+    for (std::size_t i = 0; i < st.simulated_users.size(); ++i)
+      others += (i ? ",  " : "  ") + st.simulated_users[i];
+    ImGui::SameLine();
+    ImGui::TextDisabled("%s", others.c_str());
+  }
 }
 
 }  // namespace smtpsim::gui

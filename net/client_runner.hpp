@@ -210,7 +210,8 @@ class ClientRunner {
       }
       if (std::holds_alternative<StartTls>(ev)) {
         flush();
-        if (!tls_pending_ && !stream_->tls()) {
+        // Once: after a failed handshake the stream is ending, and the machine hears that.
+        if (!tls_pending_ && !stream_->tls() && !result_.tls_failed) {
           tls_pending_ = true;
           timer_.cancel();
           stream_->start_tls(false, target_.host,

@@ -22,12 +22,26 @@ const scenario::HostSpec* pick_provider(const scenario::Spec& spec) {
   return nullptr;
 }
 
-std::vector<std::string> scenario_users(const scenario::Spec& spec) {
+namespace {
+std::string user_line(const scenario::HostSpec& h, const std::string& user, const std::string& pw) {
+  return fmt::format("{}@{} / {}", user, h.domains.empty() ? h.name : h.domains.front(), pw);
+}
+}  // namespace
+
+std::vector<std::string> provider_users(const scenario::Spec& spec, const std::string& provider) {
   std::vector<std::string> out;
   for (const auto& h : spec.hosts)
-    for (const auto& [user, pw] : h.users)
-      out.push_back(
-          fmt::format("{}@{} / {}", user, h.domains.empty() ? h.name : h.domains.front(), pw));
+    if (h.name == provider)
+      for (const auto& [user, pw] : h.users) out.push_back(user_line(h, user, pw));
+  return out;
+}
+
+std::vector<std::string> simulated_users(const scenario::Spec& spec, const std::string& provider) {
+  std::vector<std::string> out;
+  for (const auto& h : spec.hosts)
+    if (h.name != provider)
+      for (const auto& [user, pw] : h.users)
+        out.push_back(user_line(h, user, pw) + " on " + h.name);
   return out;
 }
 
@@ -41,7 +55,12 @@ std::string serve_banner(const std::string& program, const scenario::Spec& spec,
                           p.simulated, p.implicit_tls ? ", implicit TLS" : "");
   }
   banner += "  users:";
-  for (const auto& u : scenario_users(spec)) banner += " " + u;
+  for (const auto& u : provider_users(spec, provider)) banner += " " + u;
+  const auto others = simulated_users(spec, provider);
+  if (!others.empty()) {
+    banner += "\n  simulated only (not on these ports):";
+    for (const auto& u : others) banner += " " + u;
+  }
   if (!relay.empty()) banner += fmt::format("\n  relay: {}", relay);
   banner += fmt::format("\n  TLS certificate: {}\n", cert);
   if (state_dir.empty()) {

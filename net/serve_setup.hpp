@@ -15,8 +15,12 @@ namespace smtpsim::net {
 // first host with an MSA, else the first with an MTA or MDA; nullptr when there is none.
 const scenario::HostSpec* pick_provider(const scenario::Spec& spec);
 
-// "alice@example.com / alice" for every user of every host, in scenario order.
-std::vector<std::string> scenario_users(const scenario::Spec& spec);
+// "alice@example.com / alice" for every user of the provider: who can log in on the real
+// ports. (The banner and the GUI strip list them.)
+std::vector<std::string> provider_users(const scenario::Spec& spec, const std::string& provider);
+// Users of the other hosts, "carol@example.net / carol on mx.example.net": they exist in the
+// simulation only (mail reaches them through it), not on the real ports.
+std::vector<std::string> simulated_users(const scenario::Spec& spec, const std::string& provider);
 
 // The banner printed at start: a title line, one line per port, the users, the certificate
 // and how to stop. `program` names the command ("smtpsim serve"); `relay` (live relay:

@@ -320,6 +320,37 @@ TEST(Pop3Client, StlsRequiredButMissingOrRefused) {
             std::string::npos);
 }
 
+// A handshake that fails (the certificate refused, say) ends with the connection: the machine
+// must then fail the stls stage and close, not ask for TLS again on a dead connection.
+TEST(Pop3Client, ConnectionLostDuringTheHandshakeFailsOnce) {
+  ClientConfig cfg = alice();
+  cfg.tls = pop3::TlsMode::StlsRequired;
+  pop3::ClientSession c(cfg);
+  c.start();
+  std::vector<std::string> seen;
+  auto drain = [&] {
+    while (true) {
+      auto ev = c.next_event();
+      if (std::holds_alternative<ce::NeedData>(ev)) return;
+      seen.push_back(describe(ev));
+      if (std::holds_alternative<ce::StartTls>(ev) || std::holds_alternative<ce::Closed>(ev))
+        return;
+    }
+  };
+  for (const std::string& r :
+       {kGreeting, std::string("+OK\r\nUSER\r\nSTLS\r\n.\r\n"), std::string("+OK Begin TLS\r\n")}) {
+    c.receive(r);
+    drain();
+  }
+  ASSERT_EQ(seen.back(), "TLS");
+  c.receive_eof();  // the handshake failed and the socket closed; no tls_established()
+  seen.clear();
+  drain();
+  EXPECT_EQ(seen, (std::vector<std::string>{"FAILED stls: connection closed during the TLS "
+                                            "handshake",
+                                            "CLOSED"}));
+}
+
 TEST(Pop3Client, MalformedRepliesFailTheSession) {
   EXPECT_EQ(play_both(alice(), {"HTTP/1.1 200 OK\r\n"}),
             "FAILED greeting: malformed response: HTTP/1.1 200 OK\nCLOSED\n");

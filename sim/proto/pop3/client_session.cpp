@@ -228,7 +228,13 @@ ClientEvent ClientSession::next_event() {
       return ev;
     }
     if (state_ == ClientState::Closed) return ce::Closed{};
-    if (state_ == ClientState::TlsHandshake) return ce::StartTls{};
+    if (state_ == ClientState::TlsHandshake) {
+      // Until the owner says the handshake is done; a connection that ended meanwhile (the
+      // handshake failed) fails the stage once instead of asking for TLS again.
+      if (!eof_) return ce::StartTls{};
+      fail(stage(), "connection closed during the TLS handshake", false);
+      continue;
+    }
 
     Line line;
     if (!next_line(line, kMaxStatusLine)) {
