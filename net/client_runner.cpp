@@ -143,7 +143,10 @@ void Connector::try_next() {
       std::exchange(self->done_, {})("", std::move(self->socket_));
       return;
     }
-    const std::string where = fmt::format("{}:{}", ep.address().to_string(), ep.port());
+    // RFC 3986 §3.2.2: an IPv6 address is bracketed before its port.
+    const std::string where = ep.address().is_v6()
+                                  ? fmt::format("[{}]:{}", ep.address().to_string(), ep.port())
+                                  : fmt::format("{}:{}", ep.address().to_string(), ep.port());
     self->last_error_ = cec == asio::error::connection_refused
                             ? "connection refused by " + where
                             : fmt::format("cannot connect to {}: {}", where, cec.message());

@@ -62,19 +62,20 @@ struct Outcome {
   net::RunResult result;
 };
 
-Outcome run_client(std::uint16_t port, std::optional<std::chrono::milliseconds> timeout = {}) {
+Outcome run_client(std::uint16_t port, std::optional<std::chrono::milliseconds> timeout = {},
+                   const std::string& host = "127.0.0.1") {
   Outcome r;
   smtp::ClientConfig cfg;
   cfg.helo_name = "client.test";
   smtp::ClientSession session(cfg);
   session.send(smtp::OutgoingMessage{
       "a@example.org", {"b@example.test"}, "Subject: t\r\n\r\n.dot\r\n", false});
-  net::ClientTranscript transcript("127.0.0.1", port, "SMTP", [&](std::string_view line) {
+  net::ClientTranscript transcript(host, port, "SMTP", [&](std::string_view line) {
     r.transcript.emplace_back(line.substr(line.find(' ') + 1));  // without the time
   });
   session.set_observer(&transcript);
   Runner runner(
-      session, transcript, net::ClientTarget{"127.0.0.1", port, false, nullptr},
+      session, transcript, net::ClientTarget{host, port, false, nullptr},
       [&]() -> std::optional<std::chrono::milliseconds> {
         if (!session.current_timeout()) return std::nullopt;
         return timeout ? *timeout : std::chrono::milliseconds(*session.current_timeout());
@@ -171,6 +172,14 @@ TEST(ClientRunner, RefusedConnection) {
   EXPECT_NE(r.result.connect_error.find("connection refused"), std::string::npos)
       << r.result.connect_error;
   EXPECT_TRUE(r.failed.empty());
+  // An IPv6 peer is written [addr]:port (RFC 3986 §3.2.2), whether ::1 refuses or the
+  // machine has no IPv6 at all.
+  const Outcome v6 = run_client(port, {}, "::1");
+  EXPECT_FALSE(v6.result.connected);
+  if (v6.result.connect_error.rfind("no address for", 0) != 0) {  // AI_ADDRCONFIG: no IPv6
+    EXPECT_NE(v6.result.connect_error.find("[::1]:" + std::to_string(port)), std::string::npos)
+        << v6.result.connect_error;
+  }
 }
 
 TEST(SplitHostPort, Forms) {
