@@ -31,7 +31,8 @@ void draw_live_strip(View& view) {
   }
   if (!st.ports.empty()) {
     ImGui::SameLine();
-    std::string ports = "   on " + st.listen + ":";
+    const bool v6 = st.listen.find(':') != std::string::npos;  // bracketed, RFC 3986 §3.2.2
+    std::string ports = "   on " + (v6 ? "[" + st.listen + "]" : st.listen) + ":";
     for (const auto& p : st.ports) ports += "  " + p;
     ImGui::TextColored(ImVec4(0.6f, 0.85f, 1.f, 1.f), "%s", ports.c_str());
   }

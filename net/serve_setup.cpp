@@ -28,6 +28,12 @@ std::string user_line(const scenario::HostSpec& h, const std::string& user, cons
 }
 }  // namespace
 
+std::string host_port(const std::string& address, std::uint16_t port) {
+  // RFC 3986 §3.2.2: an IPv6 literal is bracketed, as mail clients expect it written.
+  return address.find(':') != std::string::npos ? fmt::format("[{}]:{}", address, port)
+                                                : fmt::format("{}:{}", address, port);
+}
+
 std::vector<std::string> provider_users(const scenario::Spec& spec, const std::string& provider) {
   std::vector<std::string> out;
   for (const auto& h : spec.hosts)
@@ -51,8 +57,8 @@ std::string serve_banner(const std::string& program, const scenario::Spec& spec,
                          const std::string& relay, const std::string& state_dir) {
   std::string banner = fmt::format("{}: {} — {} on real sockets\n", program, spec.name, provider);
   for (const auto& p : ports) {
-    banner += fmt::format("  {:<10} {}:{}  ({} port {}{})\n", p.name, listen, p.real, p.proto,
-                          p.simulated, p.implicit_tls ? ", implicit TLS" : "");
+    banner += fmt::format("  {:<10} {}  ({} port {}{})\n", p.name, host_port(listen, p.real),
+                          p.proto, p.simulated, p.implicit_tls ? ", implicit TLS" : "");
   }
   banner += "  users:";
   for (const auto& u : provider_users(spec, provider)) banner += " " + u;

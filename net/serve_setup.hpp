@@ -15,6 +15,9 @@ namespace smtpsim::net {
 // first host with an MSA, else the first with an MTA or MDA; nullptr when there is none.
 const scenario::HostSpec* pick_provider(const scenario::Spec& spec);
 
+// "127.0.0.1:3025", "[::1]:3025".
+std::string host_port(const std::string& address, std::uint16_t port);
+
 // "alice@example.com / alice" for every user of the provider: who can log in on the real
 // ports. (The banner and the GUI strip list them.)
 std::vector<std::string> provider_users(const scenario::Spec& spec, const std::string& provider);

@@ -51,6 +51,8 @@ TEST(ServeSetup, BannerSaysWhoIsWhereAndWhereMailIsKept) {
   EXPECT_NE(b.find("  mail kept in: /s/state\n  Ctrl-C stops; queued mail is kept.\n"),
             std::string::npos)
       << b;
+  const std::string v6 = serve_banner("x", spec, "mail.example.com", "::1", ports, "c");
+  EXPECT_NE(v6.find("  SMTP       [::1]:3025  (SMTP port 25)\n"), std::string::npos) << v6;
   // Without a state dir nothing is kept, and the banner must not promise it.
   const std::string mem = serve_banner("x", spec, "mail.example.com", "127.0.0.1", ports, "c");
   EXPECT_EQ(mem.find("is kept."), std::string::npos) << mem;
