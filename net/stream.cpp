@@ -271,7 +271,11 @@ void Stream::maybe_handshake() {
     auto done = std::move(self->tls_done_);
     if (ec) {
       std::string detail = ec.message();
-      if (const long v = SSL_get_verify_result(self->tls_->native_handle()); v != X509_V_OK) {
+      SSL* ssl = self->tls_->native_handle();
+      // Only when verification was asked for: an unverified peer (opportunistic TLS) always
+      // has a verify result, and it is not why the handshake failed.
+      if (const long v = SSL_get_verify_result(ssl);
+          v != X509_V_OK && (SSL_get_verify_mode(ssl) & SSL_VERIFY_PEER) != 0) {
         detail =
             fmt::format("certificate verification failed: {}", X509_verify_cert_error_string(v));
       }
