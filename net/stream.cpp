@@ -94,10 +94,30 @@ void Stream::read_more() {
   reading_now_ = true;
   auto self = shared_from_this();
   if (tls_on_) {
-    // OpenSSL decrypts into the buffer while the read is pending: it must be ours.
-    if (tls_read_.empty()) tls_read_.resize(kReadChunk);
+    // OpenSSL decrypts into the buffer while the read is pending, so it must be ours; but an
+    // idle connection need not hold one. With nothing buffered in OpenSSL (a record, or
+    // ciphertext in its BIO) we first wait for the socket, then read into a buffer made for
+    // this read and freed after it.
+    SSL* native = tls_->native_handle();
+    if (!tls_readable_ && SSL_has_pending(native) == 0 && BIO_pending(SSL_get_rbio(native)) == 0) {
+      socket_.async_wait(tcp::socket::wait_read, [self](const error_code& ec) {
+        if (ec) {
+          self->on_read(ec, nullptr, 0);
+          return;
+        }
+        self->reading_now_ = false;
+        self->tls_readable_ = true;
+        self->read_more();
+      });
+      return;
+    }
+    tls_readable_ = false;
+    tls_read_.resize(kReadChunk);
     tls_->async_read_some(asio::buffer(tls_read_), [self](const error_code& ec, std::size_t n) {
-      self->on_read(ec, self->tls_read_.data(), n);
+      // Ours for the callback; a read the owner's callback starts makes its own.
+      std::vector<char> buf = std::move(self->tls_read_);
+      self->tls_read_ = {};
+      self->on_read(ec, buf.data(), n);
     });
   } else {
     socket_.async_wait(tcp::socket::wait_read,

@@ -12,9 +12,9 @@
 // Memory: an idle plaintext connection holds a socket and this object, nothing more. The TLS
 // layer (OpenSSL's SSL object, its BIO pair and Asio's two 17 KiB record buffers, ~70 KiB) is
 // built when the handshake starts, and a plaintext read first waits for the socket to be
-// readable, then reads into one buffer shared by every stream of the thread: no 16 KiB buffer
-// sits under each pending read (1,000 idle connections on port 25: tests/bench/serve_bench.sh).
-// Trusts Asio and OpenSSL; owns no protocol knowledge.
+// readable, then reads into one buffer shared by every stream of the thread (inside TLS, into
+// one made for that read): no 16 KiB buffer sits under each pending read (1,000 idle connections on
+// port 25: tests/bench/serve_bench.sh). Trusts Asio and OpenSSL; owns no protocol knowledge.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -97,7 +97,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
   std::deque<std::string> out_;
   std::size_t queued_ = 0;      // bytes in out_
   bool read_paused_ = false;    // too much queued: reading resumes once it drains
-  std::vector<char> tls_read_;  // buffer of the reads inside TLS (plaintext ones share one)
+  std::vector<char> tls_read_;  // buffer of a read inside TLS, while it runs
+  bool tls_readable_ = false;   // the socket has bytes: the next TLS read may go ahead
   std::string tls_prefix_;      // the start of the peer's handshake, read before TLS was on
   std::size_t before_tls_ = 0;  // queued writes that go out in plaintext before the switch
   std::unique_ptr<asio::steady_timer> close_timer_;
