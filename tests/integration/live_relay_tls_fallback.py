@@ -5,8 +5,10 @@ does at smtp_tls_security_level=may (RFC 7435 §3), serve's MTA tries the same s
 once over a new plaintext connection: the mail arrives in the same attempt, nothing is
 deferred, and one transcript line says that TLS failed and why. The SNI is the smarthost's
 name (--relay localhost:PORT), and none is sent for an IP literal (--relay 127.0.0.1:PORT,
-RFC 6066 §3). Usage: live_relay_tls_fallback.py SMTPSIM_BINARY
-Trusts serve_fixture.Serve; the peer runs in threads of this process on a free port.
+RFC 6066 §3). Mode opensmtpd: the same against a real MTA, OpenSMTPD with a pki, whose
+STARTTLS fails on this machine (OpenSSL 3: "EVP lib"); the mail lands in its Maildir.
+Usage: live_relay_tls_fallback.py SMTPSIM_BINARY [python|opensmtpd]
+Trusts serve_fixture.Serve; the Python peer runs in threads of this process on a free port.
 """
 import os
 import smtplib
@@ -16,7 +18,7 @@ import sys
 import threading
 import time
 
-from relay_peers import free_port
+from relay_peers import SKIP, OpenSmtpd, free_port
 from serve_fixture import Serve
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -173,12 +175,42 @@ def run(binary, relay_host, expect_sni):
           (relay_host, expect_sni))
 
 
+def run_opensmtpd(binary):
+    port = free_port()
+    with Serve(binary, "--relay", "localhost:%d" % port, scenario=SCENARIO) as s:
+        key = os.path.join(os.path.dirname(s.cert), "key.pem")
+        with OpenSmtpd(port=port, pki=(s.cert, key)) as mta:
+            submit(s, "fallback to OpenSMTPD")
+            got = mta.wait_messages(1)
+            out = s.stdout()
+            # The relay hop's own success line: then OpenSMTPD's TLS works on this machine.
+            if "not verified (opportunistic TLS, RFC 7435)" in out:
+                print("OpenSMTPD's TLS works here: nothing to fall back from; skipped")
+                raise SystemExit(SKIP)
+            assert len(got) == 1, (got, out[-3000:], open(mta.log).read()[-2000:])
+            assert "Subject: fallback to OpenSMTPD" in got[0], got[0]
+            # Received: by OpenSMTPD says how it came: plain ESMTP, not ESMTPS.
+            assert "with ESMTP id" in got[0], got[0]
+            lines = [ln for ln in out.splitlines()
+                     if "TLS handshake with localhost failed (" in ln]
+            assert len(lines) == 1, (lines, out[-3000:])
+            assert "trying it again at once without TLS" in lines[0], lines
+            assert "deferred" not in out, out[-3000:]
+            assert s.wait_for("relayed to localhost"), out[-3000:]
+            print("  OpenSMTPD: %s" % lines[0].split("*** ", 1)[-1])
+            assert s.stop() == 0
+
+
 def main():
     binary = sys.argv[1]
+    mode = sys.argv[2] if len(sys.argv) > 2 else "python"
     started = time.time()
-    run(binary, "localhost", "localhost")  # a name: sent as SNI
-    run(binary, "127.0.0.1", "")           # an IP literal: no SNI (RFC 6066 §3)
-    print("live relay TLS fallback: ok (%.1f s)" % (time.time() - started))
+    if mode == "opensmtpd":
+        run_opensmtpd(binary)
+    else:
+        run(binary, "localhost", "localhost")  # a name: sent as SNI
+        run(binary, "127.0.0.1", "")           # an IP literal: no SNI (RFC 6066 §3)
+    print("live relay TLS fallback (%s): ok (%.1f s)" % (mode, time.time() - started))
 
 
 if __name__ == "__main__":
