@@ -4,6 +4,7 @@
 // the data callback still keeps the ClientHello that arrives after the go-ahead. Heap bytes
 // come from the allocator in use (ASan's under the asan preset, glibc's otherwise). Real
 // loopback sockets; every wait is bounded by io_context::run_for.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <malloc.h>
 #include <unistd.h>
@@ -158,6 +159,45 @@ TEST(NetStreamMemory, TlsLayerIsBuiltAtStartTlsAndKeepsTheClientHello) {
   EXPECT_EQ(server->dropped_plaintext(), 0u);
   EXPECT_EQ(inside, "EHLO laptop\r\n");
   EXPECT_NE(server->tls_description().find("TLSv1."), std::string::npos);
+  server->abort();
+  io.run_for(50ms);
+}
+
+// Inside TLS a read first waits for the socket unless OpenSSL already holds bytes (a record
+// it has not handed out, or ciphertext in its BIO): records that arrive together are all
+// read, none left waiting for a socket that has nothing more to say.
+TEST(NetStreamMemory, TlsRecordsThatArriveTogetherAllArrive) {
+  asio::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  auto client_ctx = smtpsim::net::client_context(/*insecure=*/true);
+  asio::ssl::stream<tcp::socket> client(io, *client_ctx);
+  client.next_layer().connect(acceptor.local_endpoint());
+  tcp::socket accepted(io);
+  acceptor.accept(accepted);
+  auto server = std::make_shared<Stream>(std::move(accepted), test_tls());
+  std::string got;
+  server->start([&](std::string_view b) { got.append(b); }, [](const std::string&) {});
+  server->start_tls(true, {}, [](bool, const std::string&) {});  // implicit TLS (RFC 8314)
+
+  // One record per write, each on the wire before the server runs again: its one socket read
+  // takes them all, OpenSSL hands out one record per read.
+  const std::vector<std::string> lines = {"EHLO laptop\r\n", "MAIL FROM:<a@example.org>\r\n",
+                                          "RCPT TO:<b@example.com>\r\n"};
+  client.async_handshake(asio::ssl::stream_base::client, [&](auto ec) {
+    ASSERT_FALSE(ec) << ec.message();
+    for (const auto& l : lines) asio::write(client, asio::buffer(l));
+  });
+  const std::string all = lines[0] + lines[1] + lines[2];
+  for (int i = 0; i < 40 && got.size() < all.size(); ++i) io.run_for(50ms);
+  EXPECT_EQ(got, all);
+
+  // And a long run of full records.
+  std::string big;
+  for (int i = 0; big.size() < 300 * 1024; ++i) big += fmt::format("line {:06d}\r\n", i);
+  asio::async_write(client, asio::buffer(big), [](auto, std::size_t) {});
+  for (int i = 0; i < 200 && got.size() < all.size() + big.size(); ++i) io.run_for(50ms);
+  EXPECT_EQ(got.size(), all.size() + big.size());
+  EXPECT_TRUE(got == all + big);
   server->abort();
   io.run_for(50ms);
 }
