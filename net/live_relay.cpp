@@ -89,21 +89,35 @@ class LiveRelay::Outbound : public engine::ConnectionHandler,
     done();
   }
   void on_tls_start(ConnId) override {
-    if (!stream_) return;
-    // RFC 7435 §2 / RFC 3207 §4.1: opportunistic TLS between MTAs, unauthenticated; no SNI
-    // (the gateway knows the address, not the MX name).
-    stream_->start_tls(false, {}, [weak = weak_from_this()](bool ok, const std::string& detail) {
-      auto self = weak.lock();
-      // Failure: the stream ends itself and says why (socket_ended).
-      if (!ok || !self || !self->relay_.net_) return;
-      self->relay_.loop_->sync();
-      const std::string subject = self->stream_->peer_certificate_subject();
-      self->trace(EventKind::TlsStarted,
-                  fmt::format("TLS handshake complete ({}); certificate {} not verified "
-                              "(opportunistic TLS, RFC 7435)",
-                              detail, subject.empty() ? "(none)" : subject));
-      self->relay_.loop_->pump();
-    });
+    if (!stream_ || !relay_.net_) return;
+    // RFC 7435 §2 / RFC 3207 §4.1: opportunistic TLS between MTAs, unauthenticated. SNI is
+    // the MX host name the MTA dialled (RFC 6066 §3; the stream sends none for an IP
+    // literal, e.g. a smarthost given by address).
+    const std::string sni = relay_.net_->tls_server_name(id_);
+    error_code literal;
+    boost::asio::ip::make_address(sni, literal);
+    const std::string sent = literal ? sni : std::string();  // what goes out as SNI
+    stream_->start_tls(
+        false, sni, [weak = weak_from_this(), sent](bool ok, const std::string& detail) {
+          auto self = weak.lock();
+          if (!self || !self->relay_.net_) return;
+          self->relay_.loop_->sync();
+          if (!ok) {
+            // The simulated MTA decides what follows (a plaintext retry, RFC 7435) and says so;
+            // the stream ends itself next (socket_ended).
+            self->tls_failed_ = true;
+            self->relay_.net_->tls_failed(self->id_, Side::Server, detail);
+            self->relay_.loop_->pump();
+            return;
+          }
+          const std::string subject = self->stream_->peer_certificate_subject();
+          self->trace(EventKind::TlsStarted,
+                      fmt::format("TLS handshake complete ({}{}); certificate {} not verified "
+                                  "(opportunistic TLS, RFC 7435)",
+                                  detail, sent.empty() ? "" : "; SNI " + sent,
+                                  subject.empty() ? "(none)" : subject));
+          self->relay_.loop_->pump();
+        });
   }
 
  private:
@@ -155,7 +169,7 @@ class LiveRelay::Outbound : public engine::ConnectionHandler,
   void socket_ended(const std::string& why) {
     if (!relay_.net_) return;
     relay_.loop_->sync();
-    if (!why.empty() && why != "the peer closed the connection") {
+    if (!why.empty() && why != "the peer closed the connection" && !tls_failed_) {
       trace(EventKind::Note, why, "error");
     }
     if (!sim_done_) {
@@ -194,6 +208,7 @@ class LiveRelay::Outbound : public engine::ConnectionHandler,
   std::shared_ptr<Stream> stream_;
   bool connected_ = false, timed_out_ = false;
   bool sim_done_ = false, forgotten_ = false;
+  bool tls_failed_ = false;  // told the simulation (Network::tls_failed); it traces that
 };
 
 // ---------------------------------------------------------------------------------------

@@ -3,9 +3,10 @@
 //   simulated host has becomes a real TCP connection (Postfix's 30 s connect timeout; refused
 //   and timed out are told apart as the simulation does), its bytes joined to the virtual
 //   connection both ways. The MTA always dials port 25: that is mapped to --mx-port, or to the
-//   smarthost's port. When the simulated client starts TLS the socket follows; MTA-to-MTA TLS
-//   is opportunistic (RFC 7435 §2, RFC 3207 §4.1): the certificate is not verified, only
-//   traced.
+//   smarthost's port. When the simulated client starts TLS the socket follows, with the MX
+//   host name as SNI; MTA-to-MTA TLS is opportunistic (RFC 7435 §2, RFC 3207 §4.1): the
+//   certificate is not verified, only traced. A failed handshake is handed to the simulated
+//   MTA (Network::tls_failed), which tries that server again without TLS.
 // - the resolver each MTA gets (through scenario::LiveHooks::wrap_resolver): the scenario's
 //   own DNS first, so its domains stay simulated; a domain it does not know (NXDOMAIN) is
 //   looked up in real DNS with c-ares (--dns), or sent to the smarthost as its one MX

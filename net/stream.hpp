@@ -9,7 +9,12 @@
 // A peer that sends without reading the answers (pipelining into a full socket) is not read
 // from while more than kMaxQueued bytes wait to go out: its own sends block in its kernel
 // instead of our memory growing. A close gives queued writes kCloseGrace to drain.
-// Trusts Asio and OpenSSL; owns no protocol knowledge.
+// Memory: an idle plaintext connection holds a socket and this object, nothing more. The TLS
+// layer (OpenSSL's SSL object, its BIO pair and Asio's two 17 KiB record buffers, ~70 KiB) is
+// built when the handshake starts, and a plaintext read first waits for the socket to be
+// readable, then reads into one buffer shared by every stream of the thread (inside TLS, into
+// one made for that read): no 16 KiB buffer sits under each pending read (1,000 idle connections on
+// port 25: tests/bench/serve_bench.sh). Trusts Asio and OpenSSL; owns no protocol knowledge.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -21,6 +26,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace smtpsim::net {
 
@@ -35,12 +41,14 @@ class Stream : public std::enable_shared_from_this<Stream> {
   using EndFn = std::function<void(const std::string& why)>;
   using TlsDoneFn = std::function<void(bool ok, const std::string& detail)>;
 
+  // `tls`: the context for start_tls(); null when this connection can never use TLS.
   Stream(tcp::socket socket, std::shared_ptr<asio::ssl::context> tls);
   ~Stream();
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
 
-  // Starts the read loop. `on_end` is called exactly once.
+  // Starts the read loop. `on_end` is called exactly once. The bytes `on_data` sees are valid
+  // during the call only (the buffer is reused by the next read).
   void start(DataFn on_data, EndFn on_end);
   // Queues bytes (plaintext, or through TLS once it is on).
   void write(std::string bytes);
@@ -63,28 +71,34 @@ class Stream : public std::enable_shared_from_this<Stream> {
   std::size_t queued_bytes() const { return queued_; }
   static constexpr std::size_t kMaxQueued = 256 * 1024;
   static constexpr std::chrono::seconds kCloseGrace{30};
+  static constexpr std::size_t kReadChunk = 16 * 1024;  // one read at most (one TLS record)
+  // Whether the TLS layer exists yet (it is built when the handshake starts).
+  bool tls_layer_built() const { return tls_ != nullptr; }
   std::uint64_t bytes_in() const { return bytes_in_; }
   std::uint64_t bytes_out() const { return bytes_out_; }
   std::string remote() const;  // "127.0.0.1:53122"
   std::string local() const;
-  tcp::socket& socket() { return ssl_.next_layer(); }
+  tcp::socket& socket() { return socket_; }
 
  private:
+  using TlsLayer = asio::ssl::stream<tcp::socket&>;
   void read_more();
-  void on_read(const boost::system::error_code& ec, std::size_t n);
+  void on_readable(const boost::system::error_code& ec);  // plaintext: the socket has bytes
+  void on_read(const boost::system::error_code& ec, const char* data, std::size_t n);
   void write_more();
   void maybe_handshake();
   void finish(const std::string& why);
 
-  bool tls_available_;
-  std::shared_ptr<asio::ssl::context> ctx_;  // before ssl_: it must outlive it
-  asio::ssl::stream<tcp::socket> ssl_;
+  std::shared_ptr<asio::ssl::context> ctx_;  // null: no TLS here; before tls_: outlives it
+  tcp::socket socket_;                       // before tls_, which refers to it
+  std::unique_ptr<TlsLayer> tls_;            // from the start of the handshake on
   DataFn on_data_;
   EndFn on_end_;
   std::deque<std::string> out_;
   std::size_t queued_ = 0;      // bytes in out_
   bool read_paused_ = false;    // too much queued: reading resumes once it drains
-  std::string reading_;         // buffer of the read in progress
+  std::vector<char> tls_read_;  // buffer of a read inside TLS, while it runs
+  bool tls_readable_ = false;   // the socket has bytes: the next TLS read may go ahead
   std::string tls_prefix_;      // the start of the peer's handshake, read before TLS was on
   std::size_t before_tls_ = 0;  // queued writes that go out in plaintext before the switch
   std::unique_ptr<asio::steady_timer> close_timer_;

@@ -288,10 +288,11 @@ void Network::close(ConnId id, Side side) {
   });
 }
 
-void Network::start_tls(ConnId id, Side side) {
+void Network::start_tls(ConnId id, Side side, std::string server_name) {
   auto it = conns_.find(id);
   if (it == conns_.end() || !it->second.established) return;
   Conn& c = it->second;
+  if (side == Side::Client) c.tls_server_name = std::move(server_name);
   const int dir = side == Side::Client ? 1 : 0;
   SimTime at = q_.now() + latency(c.client_host, c.server_host);
   if (at < c.last_arrival[dir]) at = c.last_arrival[dir];
@@ -302,6 +303,23 @@ void Network::start_tls(ConnId id, Side side) {
     Conn& c2 = it2->second;
     if (side == Side::Client && c2.server_open && c2.server) c2.server->on_tls_start(id);
     if (side == Side::Server && c2.client_open) c2.client->on_tls_start(id);
+  });
+}
+
+void Network::tls_failed(ConnId id, Side side, std::string why) {
+  auto it = conns_.find(id);
+  if (it == conns_.end() || !it->second.established) return;
+  Conn& c = it->second;
+  const int dir = side == Side::Client ? 1 : 0;
+  SimTime at = q_.now() + latency(c.client_host, c.server_host);
+  if (at < c.last_arrival[dir]) at = c.last_arrival[dir];
+  c.last_arrival[dir] = at;
+  q_.schedule_at(at, [this, id, side, why = std::move(why)] {
+    auto it2 = conns_.find(id);
+    if (it2 == conns_.end()) return;
+    Conn& c2 = it2->second;
+    if (side == Side::Client && c2.server_open && c2.server) c2.server->on_tls_failed(id, why);
+    if (side == Side::Server && c2.client_open) c2.client->on_tls_failed(id, why);
   });
 }
 

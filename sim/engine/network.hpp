@@ -43,6 +43,10 @@ class ConnectionHandler {
   // ignore it (their machines know); an end on a real socket (net/) switches that socket to
   // TLS here, so what the real peer sends afterwards is handshake, never a plaintext command.
   virtual void on_tls_start(ConnId) {}
+  // Live mode: the peer's real TLS handshake failed (`why`: one sentence, e.g. OpenSSL's
+  // reason); the connection is closed right behind this. Simulated handshakes never fail.
+  // A client that only hoped for TLS may try again without it (RFC 7435 §3).
+  virtual void on_tls_failed(ConnId, const std::string& /*why*/) {}
 };
 
 // A service listening on a port: returns the handler for a new server end (owned by the
@@ -110,8 +114,14 @@ class Network {
   // Orderly close from one side: the peer's on_closed after the path latency.
   void close(ConnId id, Side side);
   // This side starts TLS after what it has sent so far: the peer's on_tls_start() arrives
-  // behind those bytes.
-  void start_tls(ConnId id, Side side);
+  // behind those bytes. `server_name`: the client's name for the server (an MX host name),
+  // for a real socket to send as SNI (RFC 6066 §3); empty: none.
+  void start_tls(ConnId id, Side side, std::string server_name = {});
+  // The server name the client gave to start_tls() ("" when none).
+  const std::string& tls_server_name(ConnId id) const { return conns_.at(id).tls_server_name; }
+  // Live mode: the real TLS handshake on this side's socket failed; the peer's
+  // on_tls_failed() arrives in order with what was sent before (close right after it).
+  void tls_failed(ConnId id, Side side, std::string why);
   void send_datagram(HostId from, std::uint16_t from_port, HostId to, std::uint16_t port,
                      std::string bytes);
 
@@ -158,6 +168,7 @@ class Network {
     bool established = false;
     bool client_open = true, server_open = true;  // each end still wants to hear
     SimTime last_arrival[2] = {0, 0};  // keeps each direction in order if latency changes
+    std::string tls_server_name;       // SNI the client asked for (start_tls)
   };
   bool reachable(HostId a, HostId b) const;
   // Events about a connection name its client as host and its server as peer.

@@ -475,7 +475,7 @@ void Mta::try_domain(std::shared_ptr<Attempt> a, std::string domain, std::vector
 
 void Mta::try_target(std::shared_ptr<Attempt> a, std::string domain, std::vector<std::size_t> idx,
                      std::vector<MxTarget> targets, std::size_t t, std::string last_error,
-                     bool tried) {
+                     bool tried, bool plaintext) {
   auto it = queue_.find(a->id);
   if (it == queue_.end()) return;
   QueueEntry& e = it->second;
@@ -510,11 +510,12 @@ void Mta::try_target(std::shared_ptr<Attempt> a, std::string domain, std::vector
   m.content = e.content;
   smtp::ClientConfig cfg;
   cfg.helo_name = hostname();
-  cfg.tls = smtp::TlsMode::StartTlsIfOffered;
+  cfg.tls = plaintext ? smtp::TlsMode::None : smtp::TlsMode::StartTlsIfOffered;
 
   struct Outcome {
     bool handled = false;
     std::string error;
+    std::string tls_error;  // the real TLS handshake failed (live relay)
   };
   auto outcome = std::make_shared<Outcome>();
   const std::uint64_t key = ++next_client_;
@@ -554,10 +555,29 @@ void Mta::try_target(std::shared_ptr<Attempt> a, std::string domain, std::vector
       outcome->error = reply ? fmt::format("{} ({})", reason, reply->summary()) : reason;
     }
   };
-  cb.finished = [this, a, domain, idx, targets, t, key, outcome]() {
+  cb.tls_failed = [this, a, remote, outcome, plaintext](const std::string& why) {
+    if (outcome->error.empty()) outcome->error = "TLS handshake failed: " + why;
+    outcome->tls_error = why;
+    auto it2 = queue_.find(a->id);
+    if (it2 == queue_.end()) return;
+    const bool again = plaintext_fallback_ && !plaintext;
+    trace(EventKind::Note, it2->second, "",
+          fmt::format("{}: {}: TLS handshake with {} failed ({}){}", hostname(), a->id, remote, why,
+                      again ? "; trying it again at once without TLS (opportunistic TLS, "
+                              "RFC 7435 §3)"
+                            : ""),
+          "error");
+  };
+  cb.finished = [this, a, domain, idx, targets, t, key, outcome, last_error, tried, plaintext]() {
     clients_.erase(key);
     if (outcome->handled) {
       domain_finished(a, domain);
+      return;
+    }
+    // Postfix (smtp_connect.c): "When an opportunistic TLS handshake fails, try the same
+    // address again, with TLS disabled" -- the same attempt, no deferral, no next MX first.
+    if (!outcome->tls_error.empty() && plaintext_fallback_ && !plaintext) {
+      try_target(a, domain, idx, targets, t, last_error, tried, /*plaintext=*/true);
       return;
     }
     // No verdict from this server: try the next MX (RFC 5321 §5.1).
@@ -568,6 +588,7 @@ void Mta::try_target(std::shared_ptr<Attempt> a, std::string domain, std::vector
                                                std::vector<smtp::OutgoingMessage>{std::move(m)},
                                                std::move(cb));
   SmtpClientConn* raw = conn.get();
+  raw->set_server_name(remote);
   clients_[key] = std::move(conn);
   raw->start();
 }

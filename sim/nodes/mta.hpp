@@ -108,6 +108,12 @@ class Mta : public smtp::ServerPolicy {
   void set_relay_domains(std::set<std::string> domains);
   // Before listen_smtp(): whether to check SPF on port 25.
   void set_spf(SpfMode mode) { spf_mode_ = mode; }
+  // Relay TLS is opportunistic (STARTTLS when offered, certificate not checked). When the
+  // handshake itself fails (only a real server can: live relay), the delivery is tried again
+  // at once over a new plaintext connection to the same server, as Postfix does at
+  // smtp_tls_security_level=may (RFC 7435 §3: encryption when possible, mail in any case).
+  // Off: that server counts as failed (next MX, else deferred), as when TLS is required.
+  void set_plaintext_fallback(bool on) { plaintext_fallback_ = on; }
 
   const std::map<std::string, QueueEntry>& queue() const { return queue_; }
   std::size_t queued_count() const;
@@ -133,9 +139,10 @@ class Mta : public smtp::ServerPolicy {
   void schedule_attempt(const std::string& id, engine::SimTime at);
   void attempt(const std::string& id);
   void try_domain(std::shared_ptr<Attempt> a, std::string domain, std::vector<std::size_t> idx);
+  // `plaintext`: this server's TLS handshake just failed; no STARTTLS this time.
   void try_target(std::shared_ptr<Attempt> a, std::string domain, std::vector<std::size_t> idx,
                   std::vector<MxTarget> targets, std::size_t t, std::string last_error,
-                  bool tried = false);
+                  bool tried = false, bool plaintext = false);
   // One domain of a round is over: free its delivery slot (marking the destination dead
   // when every MX failed without a verdict), then let waiting deliveries go.
   void domain_finished(std::shared_ptr<Attempt> a, const std::string& domain,
@@ -166,6 +173,7 @@ class Mta : public smtp::ServerPolicy {
   Resolver* resolver_;
   std::unique_ptr<SmtpService> smtp_;
   SpfMode spf_mode_ = SpfMode::Off;
+  bool plaintext_fallback_ = true;
   std::map<const smtp::ServerSession*, SpfOutcome> spf_;  // per open session
   std::map<std::string, QueueEntry> queue_;
   struct Destination {  // Postfix qmgr's per-destination queue, reduced to what we model

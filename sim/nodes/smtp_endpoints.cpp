@@ -326,6 +326,11 @@ void SmtpClientConn::on_closed(engine::ConnId) {
   pump();
 }
 
+void SmtpClientConn::on_tls_failed(engine::ConnId, const std::string& why) {
+  if (ended_) return;
+  if (cb_.tls_failed) cb_.tls_failed(why);
+}
+
 void SmtpClientConn::arm_timer() {
   const auto t = session_.current_timeout();
   if (!t) {
@@ -354,7 +359,7 @@ void SmtpClientConn::pump() {
     }
     if (std::holds_alternative<smtp::client_event::StartTls>(ev)) {
       handshaking_ = true;
-      net_.start_tls(id_, Side::Client);
+      net_.start_tls(id_, Side::Client, server_name_);
       const auto rtt = 2 * net_.latency(from_, to_);
       net_.queue().schedule_in(rtt, [this, alive = alive_] {
         if (!*alive || ended_) return;

@@ -97,16 +97,23 @@ class SmtpClientConn : public engine::ConnectionHandler {
     std::function<void(std::string reason, std::optional<smtp::Reply>, bool connect_failure)>
         failed;
     std::function<void()> finished;  // the connection is over; the object may be destroyed
+    // Live mode: the real TLS handshake with the server failed (`why`); the connection ends
+    // next (failed, then finished). The owner decides whether to try again without TLS.
+    std::function<void(const std::string& why)> tls_failed;
   };
   SmtpClientConn(engine::Network& net, engine::HostId from, engine::HostId to, std::uint16_t port,
                  smtp::ClientConfig cfg, std::vector<smtp::OutgoingMessage> messages, Callbacks cb);
   ~SmtpClientConn() override;
+  // Before start(): the name the server is known by (its MX host name), sent as SNI when TLS
+  // starts on a real socket (RFC 6066 §3; a real socket sends no IP literal).
+  void set_server_name(std::string name) { server_name_ = std::move(name); }
   void start();
 
   void on_connected(engine::ConnId) override;
   void on_failed(engine::ConnId, engine::ConnectError e) override;
   void on_data(engine::ConnId, std::string_view bytes) override;
   void on_closed(engine::ConnId) override;
+  void on_tls_failed(engine::ConnId, const std::string& why) override;
 
  private:
   void pump();
@@ -120,6 +127,7 @@ class SmtpClientConn : public engine::ConnectionHandler {
   Callbacks cb_;
   engine::ConnId id_ = 0;
   std::unique_ptr<SessionTracer> tracer_;
+  std::string server_name_;
   bool handshaking_ = false;
   bool ended_ = false;
   bool closed_sent_ = false;

@@ -6,7 +6,8 @@ smtp-source does by default) against serve's port 25 and against OpenSMTPD deliv
 Maildir; wall time, messages/s, CPU seconds of the server processes, and the ratio. Both counts
 are checked afterwards (serve: POP3 STAT on bob; OpenSMTPD: files in Maildir/new), so a server
 that drops mail cannot look fast. Memory: N idle connections to serve's port 25, each having
-read the greeting; VmRSS from /proc before and after, KiB per connection.
+read the greeting; VmRSS from /proc before and after, KiB per connection; the same for N idle
+connections to port 465 (implicit TLS, handshake done), which carry OpenSSL's state.
 
 OpenSMTPD 6.8 has its spool (/var/spool/smtpd) and control socket (/run/smtpd.sock) compiled
 in, and refuses to start beside another instance; so it runs in its own mount namespace
@@ -27,6 +28,7 @@ import resource
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -260,6 +262,36 @@ def bench_idle(args):
               (before, after, (after - before) / n, code))
 
 
+def bench_idle_tls(args):
+    """As bench_idle, on port 465: each connection has finished its TLS handshake and read
+    the greeting inside TLS."""
+    n = args.idle
+    with Serve(args.smtpsim, "-q", "--max-connections", str(2 * n), "--max-per-client",
+               str(2 * n)) as s:
+        pid = s.proc.pid
+        ctx = ssl.create_default_context(cafile=s.cert)
+
+        def connect():
+            raw = socket.create_connection(("127.0.0.1", s.port("smtps")), timeout=120)
+            return ctx.wrap_socket(raw, server_hostname="localhost")
+
+        warm = connect()
+        warm.recv(512)
+        warm.close()
+        time.sleep(1)
+        before = vm_kib(pid)
+        socks = [connect() for _ in range(n)]
+        greeted = sum(1 for c in socks if c.recv(512).startswith(b"220 "))
+        time.sleep(1)
+        after = vm_kib(pid)
+        for c in socks:
+            c.close()
+        code = s.stop()
+        print("  %d of %d TLS connections greeted with 220" % (greeted, n))
+        print("  serve VmRSS %d KiB -> %d KiB: %.1f KiB per idle TLS connection (exit %s)" %
+              (before, after, (after - before) / n, code))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("smtpsim")
@@ -295,6 +327,8 @@ def main():
               "%.1f x less server CPU per message" % (o_elapsed / s_elapsed, o_cpu / s_cpu))
     print("serve memory, %d idle SMTP connections:" % args.idle)
     bench_idle(args)
+    print("serve memory, %d idle SMTPS connections (TLS):" % args.idle)
+    bench_idle_tls(args)
 
 
 if __name__ == "__main__":

@@ -106,11 +106,13 @@ class Dnsmasq:
 
 class OpenSmtpd:
     """OpenSMTPD on 127.0.0.1:port delivering example.test to DIR/mail/<user>/Maildir;
-    unknown users get 550 at RCPT."""
+    unknown users get 550 at RCPT. pki=(cert, key): STARTTLS offered with those files
+    (OpenSMTPD 6.8 with OpenSSL 3 then fails every handshake: "EVP lib")."""
 
-    def __init__(self, users=("someone",), port=None):
+    def __init__(self, users=("someone",), port=None, pki=None):
         self.users = users
         self.port = port
+        self.pki = pki
         self.proc = None
         self.tmp = tempfile.mkdtemp(prefix="smtpsim-opensmtpd-")
         os.chmod(self.tmp, 0o755)  # the delivery agent runs as vmail and must get in
@@ -152,7 +154,12 @@ class OpenSmtpd:
             conf = os.path.join(self.tmp, "smtpd.conf")
             with open(conf, "w") as f:
                 f.write('table userinfo file:%s/userinfo\n' % self.tmp)
-                f.write("listen on 127.0.0.1 port %d\n" % port)
+                if self.pki:
+                    f.write('pki mx.example.test cert "%s"\n' % self.pki[0])
+                    f.write('pki mx.example.test key "%s"\n' % self.pki[1])
+                    f.write("listen on 127.0.0.1 port %d tls pki mx.example.test\n" % port)
+                else:
+                    f.write("listen on 127.0.0.1 port %d\n" % port)
                 f.write('action "deliver" maildir userbase <userinfo>\n')
                 f.write('match from any for domain "example.test" action "deliver"\n')
             start_of_log = os.path.getsize(self.log) if os.path.exists(self.log) else 0
