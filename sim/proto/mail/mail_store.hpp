@@ -28,7 +28,7 @@ std::string flags_text(unsigned flags);
 struct StoredMessage {
   std::uint32_t uid = 0;
   unsigned flags = 0;
-  std::int64_t internal_date = 0;  // virtual microseconds since the epoch of the run
+  std::int64_t internal_date = 0;  // microseconds since the Unix epoch (IMAP INTERNALDATE)
   std::string content;             // CRLF line ends, Return-Path: on top when delivered
   std::size_t size() const { return content.size(); }
 };
