@@ -279,6 +279,18 @@ TEST(ImapServerSession, CreateAndStatus) {
   EXPECT_EQ(r.send("c CREATE Archive\r\n"), "c NO [ALREADYEXISTS] Mailbox exists\r\n");
   EXPECT_EQ(r.send("c CREATE inbox\r\n"), "c NO [ALREADYEXISTS] Mailbox exists\r\n");
   EXPECT_EQ(r.send("c CREATE \"a*b\"\r\n"), "c NO Invalid mailbox name\r\n");
+  // The superior names come too (RFC 3501 §6.3.3), so "%" reaches the new level.
+  EXPECT_EQ(r.send("c CREATE Work/2024/Q1\r\n"), "c OK CREATE completed\r\n");
+  EXPECT_EQ(r.send("l LIST \"\" %\r\n"),
+            "* LIST (\\HasNoChildren) \"/\" \"INBOX\"\r\n"
+            "* LIST (\\HasNoChildren) \"/\" \"Archive\"\r\n"
+            "* LIST (\\HasNoChildren) \"/\" \"Sent\"\r\n"
+            "* LIST (\\HasChildren) \"/\" \"Work\"\r\n"
+            "l OK LIST completed\r\n");
+  EXPECT_EQ(r.send("l LIST Work/ %\r\n"),
+            "* LIST (\\HasChildren) \"/\" \"Work/2024\"\r\nl OK LIST completed\r\n");
+  EXPECT_EQ(r.send("c CREATE Work/2024\r\n"), "c NO [ALREADYEXISTS] Mailbox exists\r\n");
+  EXPECT_EQ(r.send("c CREATE Work/2025\r\n"), "c OK CREATE completed\r\n");
   EXPECT_EQ(r.send("s STATUS INBOX (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN)\r\n"),
             "* STATUS \"INBOX\" (MESSAGES 5 RECENT 5 UIDNEXT 6 UIDVALIDITY 1 UNSEEN 4)\r\n"
             "s OK STATUS completed\r\n");

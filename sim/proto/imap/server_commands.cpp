@@ -227,6 +227,11 @@ void Impl::create(S& s, std::string_view tag, ArgReader& r) {
   if (!valid_new_name(n)) return s.tagged(tag, "NO", "Invalid mailbox name");
   if (!s.store_.mailbox(s.user_)) return s.tagged(tag, "NO", "No mailbox for this user");
   if (s.store_.folder(s.user_, n)) return s.tagged(tag, "NO", "[ALREADYEXISTS] Mailbox exists");
+  // RFC 3501 §6.3.3: the server SHOULD create the superior names ("Work" for "Work/2024"),
+  // so that LIST "" % shows the level a client must open to reach the new mailbox.
+  for (std::size_t slash = n.find('/'); slash != std::string::npos; slash = n.find('/', slash + 1))
+    if (!s.store_.folder(s.user_, n.substr(0, slash)))
+      s.store_.create_folder(s.user_, n.substr(0, slash));
   s.store_.create_folder(s.user_, n);
   s.sync(true);
   s.tagged(tag, "OK", "CREATE completed");
