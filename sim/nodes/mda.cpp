@@ -29,6 +29,8 @@ void Mda::on_store_change(const mail::StoreChange& c) {
   };
   if (journal_) journal_change(c);
   switch (c.kind) {
+    case mail::StoreChange::Created:
+      return;  // an empty folder: nothing for the trace or for IDLE sessions
     case mail::StoreChange::Delivered:
       last_delivered_uid_ = c.uid;
       break;
@@ -66,6 +68,11 @@ void Mda::journal_change(const mail::StoreChange& c) {
       break;
     case mail::StoreChange::Expunged:
       err = journal_->mail_expunge(host, c.user, c.folder, f->uidvalidity, f->uidnext, c.expunged);
+      break;
+    case mail::StoreChange::Created:
+      // IMAP CREATE: kept even while empty, or a restart would lose it and a synchronizing
+      // client (mbsync) could no longer open the folder it made.
+      err = journal_->mail_create(host, c.user, c.folder, f->uidvalidity, f->uidnext);
       break;
     case mail::StoreChange::Appended: {
       const mail::StoredMessage* m = f->find(c.uid);

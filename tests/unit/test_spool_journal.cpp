@@ -80,6 +80,12 @@ class RecordingJournal : public nodes::Journal {
     calls.push_back("expunge " + host + " " + user + " " + std::to_string(uids.size()));
     return std::nullopt;
   }
+  std::optional<std::string> mail_create(const std::string& host, const std::string& user,
+                                         const std::string& folder, std::uint32_t,
+                                         std::uint32_t uidnext) override {
+    calls.push_back("create " + host + " " + user + " " + folder + " " + std::to_string(uidnext));
+    return std::nullopt;
+  }
 
  private:
   bool saw_queued_reply(const std::string& id) const {
@@ -291,6 +297,22 @@ TEST(SpoolJournal, MailboxDatesAreWallDatesInTheStoreTheJournalAndAfterRestore) 
     EXPECT_LT(d, kEpoch * kSecond + 10 * kMinute);
   }
   EXPECT_EQ(store.folder("alice", "Sent")->messages[0].internal_date, 1'700'000'000'123'456);
+}
+
+// An IMAP CREATE reaches the journal while the folder is still empty: mbsync's "Create Both"
+// made folders that vanished at the next start, and mbsync then failed to open them.
+TEST(SpoolJournal, ACreatedFolderIsJournaledWhileEmpty) {
+  trace::Recorder rec;
+  RecordingJournal j(rec);
+  scenario::LiveHooks hooks;
+  hooks.journal = &j;
+  scenario::Simulation sim(alice_writes({"bob@example.com"}), rec, {}, hooks);
+  const std::size_t events = rec.events().size();
+  EXPECT_TRUE(sim.mda("mail.example.com")->store().create_folder("bob", "Work"));
+  EXPECT_EQ(count_calls(j, "create mail.example.com bob Work 1"), 1u);
+  EXPECT_FALSE(sim.mda("mail.example.com")->store().create_folder("bob", "Work"));
+  EXPECT_EQ(count_calls(j, "create "), 1u);
+  EXPECT_EQ(rec.events().size(), events);  // nothing for the transcript
 }
 
 TEST(SpoolJournal, WithoutAJournalNothingIsCalledAndTheTraceIsUnchanged) {

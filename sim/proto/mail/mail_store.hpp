@@ -59,7 +59,7 @@ enum class StoreResult { Stored, NoSuchUser, MailboxFull, Unavailable };
 
 // What changed, told to the listener after the change is made.
 struct StoreChange {
-  enum Kind { Delivered, Appended, FlagsChanged, Expunged } kind;
+  enum Kind { Delivered, Appended, FlagsChanged, Expunged, Created } kind;  // Created: empty
   const std::string& user;
   const std::string& folder;
   std::uint32_t uid = 0;                    // Delivered, Appended, FlagsChanged
