@@ -4,6 +4,8 @@ fetchmail (POP3 with STLS, keep + UIDL twice; IMAPS and POP3S without keep), mbs
 Maildir and back: flags both ways, Expunge Both, an APPEND paired through UIDPLUS's APPENDUID,
 Create Both; the second run must change nothing), s-nail (submission with STARTTLS) and neomutt
 (sending through smtp_url; on a tmux terminal, IMAP with STARTTLS: delete, flag, sync).
+Between the two halves serve is restarted on the same state: mbsync's folders, the empty one
+too, must still be there and a sync must change nothing.
 Every case is checked afterwards on the server over IMAP or POP3 with Python, not from what the
 client says about itself. TLS is verified against serve's certificate; clients connect to
 "localhost" (the certificate names it) because fetchmail ignores IP addresses in subjectAltName.
@@ -185,7 +187,8 @@ poll localhost service {port} protocol POP3 uidl
     check("keep left the messages on the server", box.pop3_count() == before)
 
 
-def mbsync_cases(s, tmp, check, box):
+def mbsync_rc(s, tmp):
+    """mbsync's configuration for this serve (its port changes across a restart)."""
     md = os.path.join(tmp, "maildir")
     rc = os.path.join(tmp, "mbsyncrc")
     write(rc, """IMAPAccount bob
@@ -212,6 +215,11 @@ Create Both
 Expunge Both
 SyncState *
 """.format(port=s.port("imaps"), cert=s.cert, md=md))
+    return md, rc
+
+
+def mbsync_cases(s, tmp, check, box):
+    md, rc = mbsync_rc(s, tmp)
     env = dict(os.environ, HOME=tmp)
 
     def sync(what):
@@ -260,6 +268,8 @@ SyncState *
         os.makedirs(os.path.join(md, "Archive", sub))
     write(os.path.join(md, "Archive", "cur", "2.local.host:2,S"),
           "From: bob@example.com\nSubject: archived\n\nold\n", 0o644)
+    for sub in ("cur", "new", "tmp"):  # an empty folder: CREATE, and nothing else
+        os.makedirs(os.path.join(md, "Empty", sub))
     # A server-side change: another client marks a message read.
     box.set_flags("msmtp smtps", "(\\Seen)")
     sync("two-way run")
@@ -270,6 +280,8 @@ SyncState *
     check("offline message APPENDed to the server", "written offline" in server, server)
     check("Create Both made Archive on the server with its message",
           box.messages("Archive") == {"archived": {"\\Seen"}}, box.messages("Archive"))
+    check("Create Both made the empty folder on the server", box.messages("Empty") == {},
+          box.messages("Empty"))
     check("server \\Seen reached the Maildir", "S" in local().get("msmtp smtps", ""), local())
     check("trashed message gone locally too", "msmtp login" not in local(), local())
     check("the APPENDed copy is paired, not fetched back as a duplicate",
@@ -282,6 +294,23 @@ SyncState *
     check("second mbsync run is a no-op (no APPEND, STORE, EXPUNGE or body fetch)",
           not changes and snapshot == (local(), local("Archive"), box.messages(),
                                        box.messages("Archive")), changes)
+
+
+def mbsync_after_restart(s, tmp, check, box):
+    """serve was stopped and started again on the same state: every folder mbsync made is
+    still there, the empty one too, and a sync changes nothing."""
+    md, rc = mbsync_rc(s, tmp)
+    check("after a restart the empty folder is still there", box.messages("Empty") == {},
+          box.messages("Empty"))
+    check("after a restart Archive keeps its message",
+          box.messages("Archive") == {"archived": {"\\Seen"}}, box.messages("Archive"))
+    mark = len(s.stdout())
+    code, out = run(["mbsync", "-c", rc, "bob"], env=dict(os.environ, HOME=tmp))
+    changes = [line for line in s.stdout()[mark:].splitlines()
+               if any(c in line for c in (" APPEND ", " STORE ", " EXPUNGE", "BODY.PEEK[]",
+                                          " CREATE "))]
+    check("mbsync after the restart exits 0 and changes nothing", code == 0 and not changes,
+          (out, changes))
 
 
 def snail_case(s, tmp, check, box):
@@ -362,10 +391,13 @@ def fetchmail_take_cases(s, tmp, check, box):
           (got, want, out[-3000:]))
     check("... and the server INBOX is empty", box.messages() == {}, box.messages())
     # POP3S without keep, on fresh mail.
-    rc = os.path.join(tmp, "msmtprc")
+    rc = os.path.join(tmp, "msmtprc-mx")  # this serve's port 25 (the port moved at restart)
+    write(rc, "account default\nhost localhost\nport %d\ntls off\nauth off\n"
+          "from stranger@example.org\n" % s.port("smtp"))
     for i in (1, 2):
-        run(["msmtp", "-C", rc, "-a", "mx", "bob@example.com"],
-            ("Subject: for pop3s %d\n\nx\n" % i).encode())
+        code, out = run(["msmtp", "-C", rc, "bob@example.com"],
+                        ("Subject: for pop3s %d\n\nx\n" % i).encode())
+        check("msmtp to port 25 after the restart", code == 0, out)
     code, out = fetchmail(s, tmp, "pop3s", """poll localhost service %d protocol POP3 uidl
   user bob there with password bob is bob here
   ssl sslcertck sslcertfile {cert}
@@ -387,19 +419,28 @@ def main():
         return 77
     check = Check()
     tmp = tempfile.mkdtemp(prefix="smtpsim-clients-")
+    state = os.path.join(tmp, "serve")  # serve's state, kept across its restart
+    os.makedirs(state)
     try:
-        with Serve(sys.argv[1]) as s:
+        with Serve(sys.argv[1], tmp=state) as s:
             box = Mailbox(s)
             msmtp_cases(s, tmp, check, box)
             fetchmail_keep_cases(s, tmp, check, box)
             mbsync_cases(s, tmp, check, box)
+            if check.failed:
+                sys.stderr.write("--- serve transcript (end) ---\n" + s.stdout()[-6000:] + "\n")
+            code = s.stop()
+            check("serve stops cleanly on SIGINT", code == 0, code)
+        with Serve(sys.argv[1], tmp=state) as s:
+            box = Mailbox(s)
+            mbsync_after_restart(s, tmp, check, box)
             snail_case(s, tmp, check, box)
             neomutt_cases(s, tmp, check, box)
             fetchmail_take_cases(s, tmp, check, box)
             if check.failed:
                 sys.stderr.write("--- serve transcript (end) ---\n" + s.stdout()[-6000:] + "\n")
             code = s.stop()
-            check("serve stops cleanly on SIGINT", code == 0, code)
+            check("serve stops cleanly on SIGINT after the restart", code == 0, code)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if check.failed:
