@@ -6,7 +6,7 @@ PACKAGES := cmake ninja-build pkg-config g++ clang libclang-rt-14-dev \
             libgtest-dev libgmock-dev libbenchmark-dev libfmt-dev nlohmann-json3-dev \
             libcli11-dev libssl-dev python3 swaks libnet-ssleay-perl libio-socket-ssl-perl \
             libboost-dev libc-ares-dev curl opensmtpd dovecot-imapd dovecot-pop3d dnsmasq-base \
-            bind9-dnsutils tshark \
+            bind9-dnsutils tshark msmtp fetchmail isync s-nail neomutt tmux \
             libimgui-dev libglfw3-dev libstb-dev libgl-dev libgl1-mesa-dri xvfb xauth \
             fonts-dejavu-core
 

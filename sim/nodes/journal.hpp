@@ -94,6 +94,13 @@ class Journal {
                                                   const std::string& folder,
                                                   std::uint32_t uidvalidity, std::uint32_t uidnext,
                                                   std::span<const std::uint32_t> uids) = 0;
+  // A new, empty folder (IMAP CREATE), kept so that it survives a restart. By default the
+  // same write as expunging nothing: the folder with its UIDVALIDITY and UIDNEXT.
+  virtual std::optional<std::string> mail_create(const std::string& host, const std::string& user,
+                                                 const std::string& folder,
+                                                 std::uint32_t uidvalidity, std::uint32_t uidnext) {
+    return mail_expunge(host, user, folder, uidvalidity, uidnext, {});
+  }
 };
 
 }  // namespace smtpsim::nodes

@@ -29,6 +29,8 @@ void Mda::on_store_change(const mail::StoreChange& c) {
   };
   if (journal_) journal_change(c);
   switch (c.kind) {
+    case mail::StoreChange::Created:
+      return;  // an empty folder: nothing for the trace or for IDLE sessions
     case mail::StoreChange::Delivered:
       last_delivered_uid_ = c.uid;
       break;
@@ -67,13 +69,16 @@ void Mda::journal_change(const mail::StoreChange& c) {
     case mail::StoreChange::Expunged:
       err = journal_->mail_expunge(host, c.user, c.folder, f->uidvalidity, f->uidnext, c.expunged);
       break;
+    case mail::StoreChange::Created:
+      // IMAP CREATE: kept even while empty, or a restart would lose it and a synchronizing
+      // client (mbsync) could no longer open the folder it made.
+      err = journal_->mail_create(host, c.user, c.folder, f->uidvalidity, f->uidnext);
+      break;
     case mail::StoreChange::Appended: {
       const mail::StoredMessage* m = f->find(c.uid);
       if (!m) return;
-      err = journal_->mail_add(
-          host, c.user, c.folder, f->uidvalidity,
-          JournalMessage{m->uid, m->flags, world_.epoch_unix * engine::kSecond + m->internal_date,
-                         m->content});
+      err = journal_->mail_add(host, c.user, c.folder, f->uidvalidity,
+                               JournalMessage{m->uid, m->flags, m->internal_date, m->content});
       break;
     }
   }
@@ -92,8 +97,7 @@ void Mda::restore(const std::string& user, const std::string& folder, const Reco
   f.uidvalidity = kept.uidvalidity;
   f.uidnext = kept.uidnext;
   for (const auto& m : kept.messages) {
-    f.messages.push_back(mail::StoredMessage{
-        m.uid, m.flags, m.internal_unix_us - world_.epoch_unix * engine::kSecond, m.content});
+    f.messages.push_back(mail::StoredMessage{m.uid, m.flags, m.internal_unix_us, m.content});
   }
   // Everything kept was already announced to some session before the restart.
   if (!f.messages.empty()) f.imap_recent_upto = f.messages.back().uid;
@@ -134,15 +138,16 @@ StoreResult Mda::deliver(const std::string& address, const std::string& sender,
     if (fits != StoreResult::Stored) return fits;
     const mail::Folder* inbox = store_.folder(user, "INBOX");
     if (!inbox) return StoreResult::NoSuchUser;
-    const JournalMessage m{inbox->uidnext, 0, world_.epoch_unix * engine::kSecond + world_.now(),
-                           full};
+    const JournalMessage m{inbox->uidnext, 0, world_.unix_now_us(), full};
     if (auto err =
             journal_->mail_add(world_.net.name(host_), user, "INBOX", inbox->uidvalidity, m)) {
       last_error_ = *err;
       return StoreResult::Unavailable;
     }
   }
-  const StoreResult r = store_.deliver(user, std::move(full), world_.now());
+  // The INTERNALDATE an IMAP client sees (RFC 3501 §2.3.3): the wall date of the arrival, as
+  // an APPEND's date and the spool's file names are, never the run's virtual offset.
+  const StoreResult r = store_.deliver(user, std::move(full), world_.unix_now_us());
   if (r == StoreResult::Stored) {
     world_.net.trace(trace::Event{.kind = trace::EventKind::Delivered,
                                   .host = world_.net.name(host_),

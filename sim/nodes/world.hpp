@@ -17,6 +17,8 @@ struct World {
 
   engine::SimTime now() const { return queue.now(); }
   std::int64_t unix_now() const { return epoch_unix + queue.now() / engine::kSecond; }
+  // Microseconds since the Unix epoch: the clock of mailbox dates (IMAP INTERNALDATE).
+  std::int64_t unix_now_us() const { return epoch_unix * engine::kSecond + queue.now(); }
 };
 
 }  // namespace smtpsim::nodes

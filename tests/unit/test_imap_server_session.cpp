@@ -14,9 +14,10 @@ TEST(ImapServerSession, GreetingCarriesCapabilities) {
   mail::MailStore store;
   ImapRun r(store);
   r.start();
-  EXPECT_EQ(r.output,
-            "* OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR IDLE UNSELECT NAMESPACE AUTH=PLAIN] "
-            "mail.example.com IMAP4rev1 ready\r\n");
+  EXPECT_EQ(
+      r.output,
+      "* OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR IDLE UNSELECT NAMESPACE UIDPLUS AUTH=PLAIN] "
+      "mail.example.com IMAP4rev1 ready\r\n");
   EXPECT_EQ(r.s.state(), ServerState::NotAuthenticated);
 }
 
@@ -28,7 +29,7 @@ TEST(ImapServerSession, CapabilityCommandAndStartTlsAdvertising) {
   ImapRun r(store, cfg);
   r.start();
   EXPECT_EQ(r.send("c1 CAPABILITY\r\n"),
-            "* CAPABILITY IMAP4rev1 LITERAL+ SASL-IR IDLE UNSELECT NAMESPACE STARTTLS "
+            "* CAPABILITY IMAP4rev1 LITERAL+ SASL-IR IDLE UNSELECT NAMESPACE UIDPLUS STARTTLS "
             "LOGINDISABLED\r\nc1 OK CAPABILITY completed\r\n");
   EXPECT_EQ(r.send("l LOGIN alice alice\r\n"),
             "l NO [PRIVACYREQUIRED] LOGIN is disabled before STARTTLS\r\n");
@@ -39,7 +40,7 @@ TEST(ImapServerSession, CapabilityCommandAndStartTlsAdvertising) {
   r.s.tls_established();
   EXPECT_TRUE(r.s.tls_active());
   EXPECT_EQ(r.send("c2 CAPABILITY\r\n"),
-            "* CAPABILITY IMAP4rev1 LITERAL+ SASL-IR IDLE UNSELECT NAMESPACE AUTH=PLAIN\r\n"
+            "* CAPABILITY IMAP4rev1 LITERAL+ SASL-IR IDLE UNSELECT NAMESPACE UIDPLUS AUTH=PLAIN\r\n"
             "c2 OK CAPABILITY completed\r\n");
   EXPECT_EQ(r.send("t2 STARTTLS\r\n"), "t2 BAD STARTTLS not available\r\n");
 }
@@ -53,7 +54,8 @@ TEST(ImapServerSession, LoginAcceptedAndRefused) {
             "a1 NO [AUTHENTICATIONFAILED] Authentication failed\r\n");
   EXPECT_EQ(r.s.state(), ServerState::NotAuthenticated);
   EXPECT_EQ(r.send("a2 LOGIN \"alice\" {5+}\r\nalice\r\n"),
-            "a2 OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR IDLE UNSELECT NAMESPACE] Logged in\r\n");
+            "a2 OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR IDLE UNSELECT NAMESPACE UIDPLUS] Logged "
+            "in\r\n");
   EXPECT_EQ(r.s.state(), ServerState::Authenticated);
   EXPECT_EQ(r.s.user(), "alice");
   ASSERT_EQ(r.auths.size(), 2u);
@@ -183,7 +185,8 @@ TEST(ImapServerSession, EveryCommandInTheWrongState) {
     EXPECT_TRUE(out.starts_with("w BAD ")) << c << " -> " << out;
   }
   EXPECT_EQ(r.send("u FOO\r\n"), "u BAD Unknown command\r\n");
-  EXPECT_EQ(r.send("u UID EXPUNGE 1\r\n"), "u BAD Unknown command\r\n");
+  EXPECT_EQ(r.send("u UID FOO 1\r\n"), "u BAD Unknown command\r\n");
+  EXPECT_TRUE(r.send("u UID EXPUNGE 1\r\n").starts_with("u BAD "));  // needs SELECTED
   EXPECT_EQ(r.s.state(), ServerState::Authenticated);
 }
 
@@ -276,6 +279,18 @@ TEST(ImapServerSession, CreateAndStatus) {
   EXPECT_EQ(r.send("c CREATE Archive\r\n"), "c NO [ALREADYEXISTS] Mailbox exists\r\n");
   EXPECT_EQ(r.send("c CREATE inbox\r\n"), "c NO [ALREADYEXISTS] Mailbox exists\r\n");
   EXPECT_EQ(r.send("c CREATE \"a*b\"\r\n"), "c NO Invalid mailbox name\r\n");
+  // The superior names come too (RFC 3501 §6.3.3), so "%" reaches the new level.
+  EXPECT_EQ(r.send("c CREATE Work/2024/Q1\r\n"), "c OK CREATE completed\r\n");
+  EXPECT_EQ(r.send("l LIST \"\" %\r\n"),
+            "* LIST (\\HasNoChildren) \"/\" \"INBOX\"\r\n"
+            "* LIST (\\HasNoChildren) \"/\" \"Archive\"\r\n"
+            "* LIST (\\HasNoChildren) \"/\" \"Sent\"\r\n"
+            "* LIST (\\HasChildren) \"/\" \"Work\"\r\n"
+            "l OK LIST completed\r\n");
+  EXPECT_EQ(r.send("l LIST Work/ %\r\n"),
+            "* LIST (\\HasChildren) \"/\" \"Work/2024\"\r\nl OK LIST completed\r\n");
+  EXPECT_EQ(r.send("c CREATE Work/2024\r\n"), "c NO [ALREADYEXISTS] Mailbox exists\r\n");
+  EXPECT_EQ(r.send("c CREATE Work/2025\r\n"), "c OK CREATE completed\r\n");
   EXPECT_EQ(r.send("s STATUS INBOX (MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN)\r\n"),
             "* STATUS \"INBOX\" (MESSAGES 5 RECENT 5 UIDNEXT 6 UIDVALIDITY 1 UNSEEN 4)\r\n"
             "s OK STATUS completed\r\n");
@@ -293,14 +308,14 @@ TEST(ImapServerSession, AppendWithFlagsDateAndLiteral) {
   EXPECT_EQ(r.send("a APPEND Sent (\\Seen \\Draft) \"05-Mar-2024 10:11:12 +0100\" {" +
                    std::to_string(msg.size()) + "}\r\n"),
             "+ Ready for literal data\r\n");
-  EXPECT_EQ(r.send(msg + "\r\n"), "a OK APPEND completed\r\n");
+  EXPECT_EQ(r.send(msg + "\r\n"), "a OK [APPENDUID 1 1] APPEND completed\r\n");
   const mail::Folder* sent = store.folder("alice", "Sent");
   ASSERT_EQ(sent->messages.size(), 1u);
   EXPECT_EQ(sent->messages[0].content, msg);
   EXPECT_EQ(sent->messages[0].flags, unsigned(mail::kSeen | mail::kDraft));
   EXPECT_EQ(sent->messages[0].internal_date, 1709629872LL * 1'000'000);  // 09:11:12 UTC
   // LITERAL+, default date = the session's clock
-  EXPECT_EQ(r.send("b APPEND Sent {2+}\r\nhi\r\n"), "b OK APPEND completed\r\n");
+  EXPECT_EQ(r.send("b APPEND Sent {2+}\r\nhi\r\n"), "b OK [APPENDUID 1 2] APPEND completed\r\n");
   EXPECT_EQ(sent->messages[1].internal_date, imaptest::kDate);
   EXPECT_EQ(r.send("c APPEND Nope {2+}\r\nhi\r\n"), "c NO [TRYCREATE] No such mailbox\r\n");
   EXPECT_EQ(r.send("d APPEND Sent (\\Recent) {2+}\r\nhi\r\n"), "d BAD Invalid flag\r\n");
@@ -313,7 +328,7 @@ TEST(ImapServerSession, AppendToSelectedMailboxAnnouncesIt) {
   ImapRun r(store);
   r.login_select();
   EXPECT_EQ(r.send("a APPEND INBOX {2+}\r\nhi\r\n"),
-            "* 3 EXISTS\r\n* 3 RECENT\r\na OK APPEND completed\r\n");
+            "* 3 EXISTS\r\n* 3 RECENT\r\na OK [APPENDUID 1 3] APPEND completed\r\n");
 }
 
 TEST(ImapServerSession, CopyToAnotherFolder) {
@@ -322,7 +337,7 @@ TEST(ImapServerSession, CopyToAnotherFolder) {
   store.set_flags("alice", "INBOX", 2, mail::kFlagged);
   ImapRun r(store);
   r.login_select();
-  EXPECT_EQ(r.send("c COPY 2:3 Sent\r\n"), "c OK COPY completed\r\n");
+  EXPECT_EQ(r.send("c COPY 2:3 Sent\r\n"), "c OK [COPYUID 1 2:3 1:2] COPY completed\r\n");
   const mail::Folder* sent = store.folder("alice", "Sent");
   ASSERT_EQ(sent->messages.size(), 2u);
   EXPECT_EQ(sent->messages[0].content, imaptest::kMsg2);
@@ -330,7 +345,7 @@ TEST(ImapServerSession, CopyToAnotherFolder) {
   EXPECT_EQ(sent->messages[0].internal_date, imaptest::kDate + 1'000'000);
   EXPECT_EQ(r.send("c COPY 1 Nope\r\n"), "c NO [TRYCREATE] No such mailbox\r\n");
   EXPECT_EQ(r.send("c COPY 9 Sent\r\n"), "c BAD Invalid sequence number\r\n");
-  EXPECT_EQ(r.send("u UID COPY 4:* Sent\r\n"), "u OK UID COPY completed\r\n");
+  EXPECT_EQ(r.send("u UID COPY 4:* Sent\r\n"), "u OK [COPYUID 1 4:5 3:4] UID COPY completed\r\n");
   EXPECT_EQ(sent->messages.size(), 4u);
   EXPECT_EQ(r.send("u UID COPY 99 Sent\r\n"), "u OK UID COPY completed\r\n");
   EXPECT_EQ(sent->messages.size(), 4u);
@@ -341,7 +356,46 @@ TEST(ImapServerSession, CopyIntoTheSelectedFolderShowsNewMessages) {
   fill(store, 2);
   ImapRun r(store);
   r.login_select();
-  EXPECT_EQ(r.send("c COPY 1:2 INBOX\r\n"), "* 4 EXISTS\r\n* 4 RECENT\r\nc OK COPY completed\r\n");
+  EXPECT_EQ(r.send("c COPY 1:2 INBOX\r\n"),
+            "* 4 EXISTS\r\n* 4 RECENT\r\nc OK [COPYUID 1 1:2 3:4] COPY completed\r\n");
+}
+
+// UIDPLUS (RFC 4315), which mbsync needs to pair a message it APPENDs with its local copy:
+// APPENDUID and COPYUID name the new UIDs, UID EXPUNGE removes only \Deleted messages in
+// its set (another client's \Deleted message stays).
+TEST(ImapServerSession, UidPlusAppendUidCopyUidAndUidExpunge) {
+  mail::MailStore store;
+  fill(store);
+  ImapRun r(store);
+  r.login_select();
+  EXPECT_EQ(r.send("c CAPABILITY\r\n"),
+            "* CAPABILITY IMAP4rev1 LITERAL+ SASL-IR IDLE UNSELECT NAMESPACE UIDPLUS\r\n"
+            "c OK CAPABILITY completed\r\n");
+  EXPECT_EQ(r.send("a APPEND Sent {2+}\r\nhi\r\n"), "a OK [APPENDUID 1 1] APPEND completed\r\n");
+  EXPECT_EQ(r.send("a APPEND Sent {2+}\r\nho\r\n"), "a OK [APPENDUID 1 2] APPEND completed\r\n");
+  EXPECT_EQ(r.send("a APPEND INBOX {2+}\r\nhi\r\n"),
+            "* 6 EXISTS\r\n* 6 RECENT\r\na OK [APPENDUID 1 6] APPEND completed\r\n");
+  // Sources in UID order, runs compressed; destination UIDs in the same order.
+  EXPECT_EQ(r.send("c COPY 1,2,4 Sent\r\n"), "c OK [COPYUID 1 1:2,4 3:5] COPY completed\r\n");
+  EXPECT_EQ(r.send("u UID COPY 5 Sent\r\n"), "u OK [COPYUID 1 5 6] UID COPY completed\r\n");
+  // Nothing copied: no COPYUID (there are no UIDs to name).
+  EXPECT_EQ(r.send("u UID COPY 99 Sent\r\n"), "u OK UID COPY completed\r\n");
+  EXPECT_EQ(store.folder("alice", "Sent")->messages.size(), 6u);
+
+  r.send("f STORE 1:3 +FLAGS.SILENT (\\Deleted)\r\n");
+  EXPECT_EQ(r.send("x UID EXPUNGE 2:5\r\n"),
+            "* 3 EXPUNGE\r\n* 2 EXPUNGE\r\nx OK UID EXPUNGE completed\r\n");
+  const mail::Folder* inbox = store.folder("alice", "INBOX");
+  ASSERT_EQ(inbox->messages.size(), 4u);
+  EXPECT_EQ(inbox->messages[0].uid, 1u);  // \Deleted but not in the set: kept
+  EXPECT_TRUE(inbox->messages[0].flags & mail::kDeleted);
+  EXPECT_EQ(r.send("x UID EXPUNGE\r\n"), "x BAD Syntax: UID EXPUNGE sequence-set\r\n");
+  EXPECT_EQ(r.send("x UID EXPUNGE 1 2\r\n"), "x BAD Syntax: UID EXPUNGE sequence-set\r\n");
+  EXPECT_EQ(r.send("x UID EXPUNGE *\r\n"), "x OK UID EXPUNGE completed\r\n");  // UID 6
+  EXPECT_EQ(inbox->messages.size(), 4u);
+  EXPECT_EQ(r.send("x EXPUNGE\r\n"), "* 1 EXPUNGE\r\nx OK EXPUNGE completed\r\n");
+  r.send("e EXAMINE INBOX\r\n");
+  EXPECT_EQ(r.send("x UID EXPUNGE 1:*\r\n"), "x NO [READ-ONLY] Mailbox is read-only\r\n");
 }
 
 TEST(ImapServerSession, CloseExpungesSilentlyUnselectDoesNot) {

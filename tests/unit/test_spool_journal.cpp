@@ -34,6 +34,7 @@ class RecordingJournal : public nodes::Journal {
   std::set<std::string> refuse;
   // For each queue_add: did a 250 naming this id already appear in the trace?
   std::vector<bool> ok_seen_before_add;
+  std::vector<std::int64_t> mail_dates;  // internal_unix_us of every mail_add
 
   std::optional<std::string> queue_add(const std::string& host, const nodes::JournalEntry& e,
                                        const std::string& content) override {
@@ -62,6 +63,7 @@ class RecordingJournal : public nodes::Journal {
                                       const std::string& folder, std::uint32_t,
                                       const nodes::JournalMessage& m) override {
     calls.push_back("mail " + host + " " + user + " " + folder + " " + std::to_string(m.uid));
+    mail_dates.push_back(m.internal_unix_us);
     if (refuse.count(host)) return std::string("disk full");
     return std::nullopt;
   }
@@ -76,6 +78,12 @@ class RecordingJournal : public nodes::Journal {
                                           const std::string&, std::uint32_t, std::uint32_t,
                                           std::span<const std::uint32_t> uids) override {
     calls.push_back("expunge " + host + " " + user + " " + std::to_string(uids.size()));
+    return std::nullopt;
+  }
+  std::optional<std::string> mail_create(const std::string& host, const std::string& user,
+                                         const std::string& folder, std::uint32_t,
+                                         std::uint32_t uidnext) override {
+    calls.push_back("create " + host + " " + user + " " + folder + " " + std::to_string(uidnext));
     return std::nullopt;
   }
 
@@ -255,6 +263,56 @@ TEST(SpoolJournal, RestoreReportsKeptMailOfHostsTheScenarioLacks) {
   // Fresh folders get a UIDVALIDITY from the clock, not the lessons' constant 1.
   EXPECT_EQ(sim.mda("mail.example.com")->store().folder("bob", "INBOX")->uidvalidity,
             1'800'000'000u);
+}
+
+// A mailbox keeps wall dates (unix microseconds), as IMAP's INTERNALDATE and APPEND's
+// date-time are (RFC 3501 §2.3.3, §6.3.11): a delivery is dated at the run's epoch plus its
+// virtual time, the journal gets that same date, and a restart gives it back unchanged.
+// (Delivered mail once showed "01-Jan-1970" in live mode and APPENDed mail moved by the
+// epoch on every restart.)
+TEST(SpoolJournal, MailboxDatesAreWallDatesInTheStoreTheJournalAndAfterRestore) {
+  constexpr std::int64_t kEpoch = 1'800'000'000;
+  trace::Recorder rec;
+  RecordingJournal j(rec);
+  scenario::LiveHooks hooks;
+  hooks.journal = &j;
+  hooks.epoch_unix = kEpoch;
+  scenario::Simulation sim(alice_writes({"bob@example.com"}), rec, {}, hooks);
+  nodes::Recovered kept;
+  nodes::RecoveredFolder sent;
+  sent.uidnext = 2;
+  sent.messages.push_back(nodes::JournalMessage{1, 0, 1'700'000'000'123'456, "Subject: x\r\n\r\n"});
+  kept.hosts["mail.example.com"].mail["alice"]["Sent"] = sent;
+  EXPECT_TRUE(scenario::restore(sim, kept, kEpoch).empty());
+  sim.run();
+  const auto& store = sim.mda("mail.example.com")->store();
+  const mail::Folder* inbox = store.folder("bob", "INBOX");
+  ASSERT_EQ(inbox->messages.size(), 1u);
+  const std::int64_t date = inbox->messages[0].internal_date;
+  EXPECT_GT(date, kEpoch * kSecond);
+  EXPECT_LT(date, kEpoch * kSecond + 10 * kMinute);
+  EXPECT_NE(std::find(j.mail_dates.begin(), j.mail_dates.end(), date), j.mail_dates.end());
+  for (std::int64_t d : j.mail_dates) {  // deliveries and any copy an MUA saved
+    EXPECT_GT(d, kEpoch * kSecond);
+    EXPECT_LT(d, kEpoch * kSecond + 10 * kMinute);
+  }
+  EXPECT_EQ(store.folder("alice", "Sent")->messages[0].internal_date, 1'700'000'000'123'456);
+}
+
+// An IMAP CREATE reaches the journal while the folder is still empty: mbsync's "Create Both"
+// made folders that vanished at the next start, and mbsync then failed to open them.
+TEST(SpoolJournal, ACreatedFolderIsJournaledWhileEmpty) {
+  trace::Recorder rec;
+  RecordingJournal j(rec);
+  scenario::LiveHooks hooks;
+  hooks.journal = &j;
+  scenario::Simulation sim(alice_writes({"bob@example.com"}), rec, {}, hooks);
+  const std::size_t events = rec.events().size();
+  EXPECT_TRUE(sim.mda("mail.example.com")->store().create_folder("bob", "Work"));
+  EXPECT_EQ(count_calls(j, "create mail.example.com bob Work 1"), 1u);
+  EXPECT_FALSE(sim.mda("mail.example.com")->store().create_folder("bob", "Work"));
+  EXPECT_EQ(count_calls(j, "create "), 1u);
+  EXPECT_EQ(rec.events().size(), events);  // nothing for the transcript
 }
 
 TEST(SpoolJournal, WithoutAJournalNothingIsCalledAndTheTraceIsUnchanged) {

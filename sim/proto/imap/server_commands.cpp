@@ -1,5 +1,6 @@
 // IMAP server commands that act on the connection and on mailboxes (RFC 3501 §6.1-6.3,
-// RFC 2177 IDLE, RFC 3691 UNSELECT, RFC 2342 NAMESPACE), and the command table.
+// RFC 2177 IDLE, RFC 3691 UNSELECT, RFC 2342 NAMESPACE, RFC 4315 APPENDUID), and the command
+// table.
 // Arguments are parsed with ArgReader; anything that does not fit the grammar is a BAD.
 #include <fmt/format.h>
 
@@ -62,6 +63,7 @@ constexpr Impl::Command kUidCommands[] = {
     {"STORE", kSel, &Impl::store_uid},
     {"SEARCH", kSel, &Impl::search_uid},
     {"COPY", kSel, &Impl::copy_uid},
+    {"EXPUNGE", kSel, &Impl::expunge_uid},  // RFC 4315 §2.1
 };
 // clang-format on
 
@@ -225,6 +227,11 @@ void Impl::create(S& s, std::string_view tag, ArgReader& r) {
   if (!valid_new_name(n)) return s.tagged(tag, "NO", "Invalid mailbox name");
   if (!s.store_.mailbox(s.user_)) return s.tagged(tag, "NO", "No mailbox for this user");
   if (s.store_.folder(s.user_, n)) return s.tagged(tag, "NO", "[ALREADYEXISTS] Mailbox exists");
+  // RFC 3501 §6.3.3: the server SHOULD create the superior names ("Work" for "Work/2024"),
+  // so that LIST "" % shows the level a client must open to reach the new mailbox.
+  for (std::size_t slash = n.find('/'); slash != std::string::npos; slash = n.find('/', slash + 1))
+    if (!s.store_.folder(s.user_, n.substr(0, slash)))
+      s.store_.create_folder(s.user_, n.substr(0, slash));
   s.store_.create_folder(s.user_, n);
   s.sync(true);
   s.tagged(tag, "OK", "CREATE completed");
@@ -356,11 +363,13 @@ void Impl::append(S& s, std::string_view tag, ArgReader& r) {
   if (!content || !r.at_end()) return s.bad(tag, "Syntax: APPEND mailbox [(flags)] [date] {size}");
   const std::string n = mailbox_name(std::move(*name));
   if (!s.store_.folder(s.user_, n)) return s.tagged(tag, "NO", "[TRYCREATE] No such mailbox");
-  if (!s.store_.append(s.user_, n, std::move(*content), flags, date)) {
-    return s.tagged(tag, "NO", "[OVERQUOTA] Mailbox is full");
-  }
+  const auto uid = s.store_.append(s.user_, n, std::move(*content), flags, date);
+  if (!uid) return s.tagged(tag, "NO", "[OVERQUOTA] Mailbox is full");
+  const std::uint32_t validity = s.store_.folder(s.user_, n)->uidvalidity;
   s.sync(true);
-  s.tagged(tag, "OK", "APPEND completed");
+  // RFC 4315 §3: the new message's UID, so a synchronizing client (mbsync) need not search
+  // for what it just stored.
+  s.tagged(tag, "OK", fmt::format("[APPENDUID {} {}] APPEND completed", validity, *uid));
 }
 
 // IDLE (RFC 2177): "+ idling", then untagged updates as they happen, until DONE.

@@ -47,6 +47,11 @@ class ServerSession::Impl {
   static void unselect(S&, std::string_view, server_side::ArgReader&);
   // server_messages.cpp (uid: the UID form)
   static void expunge(S&, std::string_view, server_side::ArgReader&);
+  static void expunge_uid(S&, std::string_view, server_side::ArgReader&);  // RFC 4315 §2.1
+  // EXPUNGE's work; with `only`, just the \Deleted messages whose UIDs are in it (UID EXPUNGE,
+  // so a client never removes what another client flagged meanwhile).
+  static void expunge_set(S&, std::string_view tag, const server_side::SequenceSet* only,
+                          std::string_view done);
   static void fetch(S&, std::string_view, server_side::ArgReader&, bool uid);
   static void store(S&, std::string_view, server_side::ArgReader&, bool uid);
   static void search(S&, std::string_view, server_side::ArgReader&, bool uid);

@@ -1,8 +1,8 @@
 // IMAP server commands on the messages of the selected mailbox (RFC 3501 §6.4): EXPUNGE,
-// SEARCH, FETCH, STORE, COPY and their UID forms. Sequence numbers are positions in this
-// session's view (ServerSession::view()), never in the store, so they mean what the client
-// was told; FETCH, STORE and SEARCH may report new messages and flag changes but never an
-// EXPUNGE (RFC 3501 §7.4.1), UID forms and the other commands may.
+// SEARCH, FETCH, STORE, COPY and their UID forms (UID EXPUNGE and COPYUID from RFC 4315). Sequence
+// numbers are positions in this session's view (ServerSession::view()), never in the store, so they
+// mean what the client was told; FETCH, STORE and SEARCH may report new messages and flag changes
+// but never an EXPUNGE (RFC 3501 §7.4.1), UID forms and the other commands may.
 #include <fmt/format.h>
 
 #include "sim/proto/imap/fetch.hpp"
@@ -36,20 +36,49 @@ std::optional<std::vector<std::size_t>> Impl::resolve(const S& s, const Sequence
   return out;
 }
 
+namespace {
+// Compact UID set for COPYUID (RFC 4315 §3): runs of consecutive UIDs as "lo:hi".
+std::string uid_set(const std::vector<std::uint32_t>& uids) {
+  std::string out;
+  for (std::size_t i = 0; i < uids.size();) {
+    std::size_t j = i;
+    while (j + 1 < uids.size() && uids[j + 1] == uids[j] + 1) ++j;
+    if (!out.empty()) out.push_back(',');
+    out += j == i ? fmt::format("{}", uids[i]) : fmt::format("{}:{}", uids[i], uids[j]);
+    i = j + 1;
+  }
+  return out;
+}
+}  // namespace
+
 void Impl::expunge(S& s, std::string_view tag, ArgReader& r) {
   if (!r.at_end()) return s.bad(tag, "EXPUNGE takes no arguments");
+  expunge_set(s, tag, nullptr, "EXPUNGE completed");
+}
+
+void Impl::expunge_uid(S& s, std::string_view tag, ArgReader& r) {
+  std::optional<SequenceSet> set;
+  if (r.sp()) set = r.sequence_set();
+  if (!set || !r.at_end()) return s.bad(tag, "Syntax: UID EXPUNGE sequence-set");
+  expunge_set(s, tag, &*set, "UID EXPUNGE completed");
+}
+
+void Impl::expunge_set(S& s, std::string_view tag, const SequenceSet* only, std::string_view done) {
   if (s.read_only_) return s.tagged(tag, "NO", "[READ-ONLY] Mailbox is read-only");
   s.sync(true);  // messages that arrived meanwhile are announced before they can vanish
   std::vector<std::uint32_t> gone;
   if (const mail::Folder* f = selected(s)) {
+    const std::uint32_t max_uid = s.view_.empty() ? 0 : s.view_.back().uid;
     for (const auto& v : s.view_) {
       const mail::StoredMessage* m = f->find(v.uid);
-      if (m && (m->flags & mail::kDeleted)) gone.push_back(v.uid);
+      if (!m || !(m->flags & mail::kDeleted)) continue;
+      if (only && !only->contains(v.uid, max_uid)) continue;
+      gone.push_back(v.uid);
     }
   }
   s.store_.expunge(s.user_, s.selected_, gone);
   s.sync(true);  // "* n EXPUNGE", highest first
-  s.tagged(tag, "OK", "EXPUNGE completed");
+  s.tagged(tag, "OK", done);
 }
 
 void Impl::search(S& s, std::string_view tag, ArgReader& r, bool uid) {
@@ -188,9 +217,13 @@ void Impl::copy(S& s, std::string_view tag, ArgReader& r, bool uid) {
   if (!s.store_.folder(s.user_, dest)) return s.tagged(tag, "NO", "[TRYCREATE] No such mailbox");
   // Copy the messages out first: appending to the same folder moves its vector.
   std::vector<mail::StoredMessage> copies;
+  std::vector<std::uint32_t> sources;
   if (const mail::Folder* f = selected(s)) {
     for (std::size_t i : *which)
-      if (const mail::StoredMessage* m = f->find(s.view_[i].uid)) copies.push_back(*m);
+      if (const mail::StoredMessage* m = f->find(s.view_[i].uid)) {
+        copies.push_back(*m);
+        sources.push_back(m->uid);
+      }
   }
   std::vector<std::uint32_t> added;
   for (auto& m : copies) {
@@ -203,8 +236,13 @@ void Impl::copy(S& s, std::string_view tag, ArgReader& r, bool uid) {
     }
     added.push_back(*u);
   }
+  const std::uint32_t validity = s.store_.folder(s.user_, dest)->uidvalidity;
   s.sync(true);
-  s.tagged(tag, "OK", uid ? "UID COPY completed" : "COPY completed");
+  const std::string done = uid ? "UID COPY completed" : "COPY completed";
+  if (added.empty()) return s.tagged(tag, "OK", done);
+  // RFC 4315 §3: source and destination UIDs, in the same order.
+  s.tagged(tag, "OK",
+           fmt::format("[COPYUID {} {} {}] {}", validity, uid_set(sources), uid_set(added), done));
 }
 
 }  // namespace smtpsim::imap

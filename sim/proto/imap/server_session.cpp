@@ -103,7 +103,7 @@ void ServerSession::bye(std::string_view text, std::string_view trigger) {
 }
 
 std::string ServerSession::capabilities() const {
-  std::string caps = "IMAP4rev1 LITERAL+ SASL-IR IDLE UNSELECT NAMESPACE";
+  std::string caps = "IMAP4rev1 LITERAL+ SASL-IR IDLE UNSELECT NAMESPACE UIDPLUS";
   if (state_ == ServerState::NotAuthenticated) {
     if (cfg_.starttls_available && !cfg_.tls_active) caps += " STARTTLS";
     if (cfg_.login_needs_tls && !cfg_.tls_active) {

@@ -150,7 +150,7 @@ std::optional<std::uint32_t> MailStore::append(const std::string& user,
 bool MailStore::create_folder(const std::string& user, const std::string& name) {
   Mailbox* b = mailbox(user);
   if (!b || b->folders.count(name)) return false;
-  b->folders[name];
+  changed(b->folders[name], StoreChange{StoreChange::Created, user, name});
   return true;
 }
 

@@ -28,7 +28,7 @@ std::string flags_text(unsigned flags);
 struct StoredMessage {
   std::uint32_t uid = 0;
   unsigned flags = 0;
-  std::int64_t internal_date = 0;  // virtual microseconds since the epoch of the run
+  std::int64_t internal_date = 0;  // microseconds since the Unix epoch (IMAP INTERNALDATE)
   std::string content;             // CRLF line ends, Return-Path: on top when delivered
   std::size_t size() const { return content.size(); }
 };
@@ -59,7 +59,7 @@ enum class StoreResult { Stored, NoSuchUser, MailboxFull, Unavailable };
 
 // What changed, told to the listener after the change is made.
 struct StoreChange {
-  enum Kind { Delivered, Appended, FlagsChanged, Expunged } kind;
+  enum Kind { Delivered, Appended, FlagsChanged, Expunged, Created } kind;  // Created: empty
   const std::string& user;
   const std::string& folder;
   std::uint32_t uid = 0;                    // Delivered, Appended, FlagsChanged
