@@ -25,10 +25,10 @@ using State = nodes::QueuedRecipient::State;
 
 struct TempDir {
   fs::path path;
-  TempDir() {
+  explicit TempDir(const std::string& suffix = "") {
     path = fs::temp_directory_path() /
            ("smtpsim-spool-commit-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+            ::testing::UnitTest::GetInstance()->current_test_info()->name() + suffix);
     fs::remove_all(path);
     fs::create_directories(path);
   }
@@ -58,7 +58,7 @@ std::string read(const fs::path& p) {
 
 // What the disk holds if the process dies now: a copy of the tree, loaded by a new Spool.
 struct AfterCrash {
-  TempDir copy;
+  TempDir copy{"-after-crash"};
   std::ostringstream problems;
   nodes::Recovered got;
   explicit AfterCrash(const fs::path& root) {
