@@ -199,7 +199,8 @@ int run_serve_command(const ServeCmdOptions& o, std::FILE* out, std::FILE* err) 
   // Grouped durability (net/spool.hpp): the spool's pending writes become durable before
   // any byte reaches a client and at the end of every turn of the loop.
   loop.set_after_turn([&spool, err] {
-    if (auto problem = spool->commit()) std::fprintf(err, "smtpsim serve: %s\n", problem->c_str());
+    if (auto problem = spool->end_turn())
+      std::fprintf(err, "smtpsim serve: %s\n", problem->c_str());
   });
   if (relay) relay->attach(loop, sim->net());
   net::ServeOptions so;

@@ -181,11 +181,16 @@ std::optional<std::string> Spool::queue_remove(const std::string& host, const st
   return std::nullopt;
 }
 
+std::optional<std::string> Spool::end_turn() {
+  auto err = commit();
+  failed_.reset();
+  return err;
+}
+
 std::optional<std::string> Spool::commit() {
-  if (!pending()) return std::nullopt;
-  std::optional<std::string> first;
+  if (!pending()) return failed_;
   auto failed = [&](std::optional<std::string> err) {
-    if (err && !first) first = std::move(err);
+    if (err && !failed_) failed_ = std::move(err);
   };
   for (auto& [key, a] : adds_) {
     auto err = sync_file(a.tmp);
@@ -204,23 +209,27 @@ std::optional<std::string> Spool::commit() {
   dirty_.clear();
   // A removal must not reach the disk before what replaced the entry: with any failure above
   // the entries stay (a restart repeats their delivery; nothing is lost).
-  if (first || removes_.empty()) {
+  if (failed_ || removes_.empty()) {
     removes_.clear();
-    return first;
+    return failed_;
   }
+  // A removal that fails leaves an entry a restart delivers again: reported, but not sticky
+  // (no answer waits for it).
+  std::optional<std::string> removal_error;
   std::set<fs::path> queues;
   for (const auto& stem : removes_) {
     // The header goes first: without it the entry no longer exists, whatever happens next.
     for (const char* ext : {".queue", ".json", ".msg"}) {
       const fs::path f = fs::path(stem.string() + ext);
-      if (::unlink(f.c_str()) != 0 && errno != ENOENT)
-        failed(fmt::format("cannot remove {}: {}", f.string(), std::strerror(errno)));
+      if (::unlink(f.c_str()) != 0 && errno != ENOENT && !removal_error)
+        removal_error = fmt::format("cannot remove {}: {}", f.string(), std::strerror(errno));
     }
     queues.insert(stem.parent_path());
   }
   removes_.clear();
-  for (const auto& dir : queues) failed(fsync_dir(dir));
-  return first;
+  for (const auto& dir : queues)
+    if (auto err = fsync_dir(dir); err && !removal_error) removal_error = err;
+  return removal_error;
 }
 
 std::optional<std::string> Spool::reserve_ids(const std::string& host, std::uint64_t through) {

@@ -64,8 +64,12 @@ class Spool : public nodes::Journal {
   // Makes every change journaled so far durable, in an order that never loses mail: new
   // queue files and mailbox messages first, removals of finished queue entries after them.
   // The first failure, or nullopt; what failed is dropped (its queue file never appears, so
-  // the client, who must not get its 250, sends again). Cheap when nothing is pending.
+  // the client, who must not get its 250, sends again). A failure is sticky until
+  // end_turn(): the answer that was waiting for the dropped work may come later in the same
+  // turn, after another connection's commit() took the blame. Cheap when nothing is pending.
   std::optional<std::string> commit();
+  // commit(), then forget a failure (serve calls it at the end of every loop turn).
+  std::optional<std::string> end_turn();
   bool pending() const { return !adds_.empty() || !removes_.empty() || !dirty_.empty(); }
 
   // nodes::Journal
@@ -123,6 +127,7 @@ class Spool : public nodes::Journal {
   std::vector<std::filesystem::path> removes_;  // queue/<id> without extension, once synced
   std::set<std::filesystem::path> dirty_;       // directories with entries not yet synced
   std::set<std::filesystem::path> made_;        // directories known to exist
+  std::optional<std::string> failed_;           // a commit() of this turn failed
   int lock_fd_ = -1;
   std::uint64_t counter_ = 0;  // unique temporary names
   // Folder directory -> UID -> message file, as last written or read.

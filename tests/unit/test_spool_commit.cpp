@@ -259,6 +259,10 @@ TEST(SpoolCommit, FailedCommitDropsTheNewEntryAndHoldsBackRemovals) {
   EXPECT_NE(err->find("cannot rename"), std::string::npos) << *err;
   EXPECT_FALSE(s.pending());
   EXPECT_TRUE(files_in(t.path / kHost / "tmp").empty());
+  // Sticky for the rest of the turn: the 250 that waited for 1000A2 must not go out either.
+  EXPECT_EQ(s.commit(), err);
+  EXPECT_EQ(s.end_turn(), err);
+  EXPECT_EQ(s.commit(), std::nullopt);
   fs::remove(q);
   fs::rename(t.path / kHost / "queue.moved", q);
   EXPECT_EQ(files_in(q), std::vector<std::string>{"1000A1.queue"});
