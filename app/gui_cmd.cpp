@@ -145,6 +145,7 @@ int run_live_gui(const GuiOptions& o, std::FILE* err,
     lo.io = &io;
     lo.relay = relay.get();
     lo.state_dir = state;
+    lo.spool = spool.get();
     auto session = std::make_unique<gui::LiveSession>(*view, lo);
     session->start();
     std::fputs(session->banner().c_str(), stdout);

@@ -196,6 +196,12 @@ int run_serve_command(const ServeCmdOptions& o, std::FILE* out, std::FILE* err) 
     std::fprintf(err, "smtpsim serve: %s\n", problem.c_str());
 
   net::LiveLoop loop(io, sim->queue());
+  // Grouped durability (net/spool.hpp): the spool's pending writes become durable before
+  // any byte reaches a client and at the end of every turn of the loop.
+  loop.set_after_turn([&spool, err] {
+    if (auto problem = spool->end_turn())
+      std::fprintf(err, "smtpsim serve: %s\n", problem->c_str());
+  });
   if (relay) relay->attach(loop, sim->net());
   net::ServeOptions so;
   so.listen = o.listen;
@@ -203,6 +209,7 @@ int run_serve_command(const ServeCmdOptions& o, std::FILE* out, std::FILE* err) 
   so.tls = tls;
   so.max_connections = o.max_connections;
   so.max_per_client = o.max_per_client;
+  so.before_output = [&spool] { return spool->commit(); };
   // RFC 5321 §4.5.3.2.7, RFC 1939 §3, RFC 3501 §5.4 by default; tests shrink them.
   sim->net().server_timeout_scale = o.timeout_scale;
   so.handshake_timeout = std::chrono::milliseconds(

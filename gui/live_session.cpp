@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <stdexcept>
 #include <thread>
@@ -31,6 +32,12 @@ LiveSession::LiveSession(View& view, LiveOptions options)
     throw std::runtime_error(view_.spec().file +
                              " has no mail provider (a host with an MTA or MDA).");
   if (p) provider_ = p->name;
+  if (opt_.spool) {
+    loop_.set_after_turn([spool = opt_.spool] {
+      if (auto problem = spool->end_turn())
+        std::fprintf(stderr, "smtpsim gui: %s\n", problem->c_str());
+    });
+  }
   if (opt_.relay) {
     // One outside gateway per Network: the panel's planned sends stay ours, the MTA's
     // connections to real relays go to the relay.
@@ -71,6 +78,7 @@ void LiveSession::start() {
   so.tls = net::server_context(files);
   so.max_connections = opt_.max_connections;
   so.max_per_client = opt_.max_per_client;
+  if (opt_.spool) so.before_output = [spool = opt_.spool] { return spool->commit(); };
   server_ = std::make_unique<net::LiveServer>(loop_, sim_.net(), sim_.net().find(provider_), so);
   server_->start();
   loop_.pump();

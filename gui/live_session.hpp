@@ -18,6 +18,7 @@
 #include "net/live_loop.hpp"
 #include "net/live_relay.hpp"
 #include "net/live_server.hpp"
+#include "net/spool.hpp"
 #include "sim/nodes/smtp_endpoints.hpp"
 
 namespace smtpsim::gui {
@@ -36,6 +37,9 @@ struct LiveOptions {
   boost::asio::io_context* io = nullptr;
   net::LiveRelay* relay = nullptr;
   std::string state_dir;
+  // The simulation's journal (nullptr: none): committed before any answer reaches a real
+  // client and after every loop turn, as serve does (net/spool.hpp).
+  net::Spool* spool = nullptr;
 };
 
 class LiveSession final : public LiveDriver {

@@ -43,16 +43,36 @@ std::optional<std::string> fsync_dir(const fs::path& dir) {
   return std::nullopt;
 }
 
-std::optional<std::string> write_synced(const fs::path& file, const std::string& data) {
+namespace {
+std::optional<std::string> create_file(const fs::path& file, const std::string& data, bool sync) {
   const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return fmt::format("cannot create {}: {}", file.string(), why());
-  const bool ok = write_all(fd, data) && ::fsync(fd) == 0;
+  const bool ok = write_all(fd, data) && (!sync || ::fsync(fd) == 0);
   const std::string reason = ok ? std::string{} : why();
   ::close(fd);
   if (!ok) {
     ::unlink(file.c_str());
     return fmt::format("cannot write {}: {}", file.string(), reason);
   }
+  return std::nullopt;
+}
+}  // namespace
+
+std::optional<std::string> write_synced(const fs::path& file, const std::string& data) {
+  return create_file(file, data, true);
+}
+
+std::optional<std::string> write_unsynced(const fs::path& file, const std::string& data) {
+  return create_file(file, data, false);
+}
+
+std::optional<std::string> sync_file(const fs::path& file) {
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return fmt::format("cannot open {}: {}", file.string(), why());
+  const bool ok = ::fsync(fd) == 0;
+  const std::string reason = ok ? std::string{} : why();
+  ::close(fd);
+  if (!ok) return fmt::format("cannot sync {}: {}", file.string(), reason);
   return std::nullopt;
 }
 

@@ -21,6 +21,13 @@ std::optional<std::string> write_durably(const std::filesystem::path& tmp,
                                          const std::filesystem::path& dst, const std::string& data,
                                          bool sync_dir = true);
 std::optional<std::string> fsync_dir(const std::filesystem::path& dir);
+// Creates `file` (must not exist, mode 0600) and writes data without syncing: for a file
+// that may be removed again before it has to be durable (then sync_file() it). A failure to
+// write (a full disk) shows here; on failure the file is removed.
+std::optional<std::string> write_unsynced(const std::filesystem::path& file,
+                                          const std::string& data);
+// fsync of a file written earlier.
+std::optional<std::string> sync_file(const std::filesystem::path& file);
 // rename(2) then fsync of both directories.
 std::optional<std::string> move_durably(const std::filesystem::path& from,
                                         const std::filesystem::path& to);

@@ -20,6 +20,7 @@ void LiveLoop::sync() {
   const engine::SimTime t = now();
   queue_.run_until(t);
   queue_.advance_to(t);
+  if (after_turn_) after_turn_();
   in_sync_ = false;
 }
 

@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <functional>
 
 #include "sim/engine/event_queue.hpp"
 
@@ -25,6 +26,9 @@ class LiveLoop {
   // sync(), then sleeps until the next event is due (call after feeding the network).
   void pump();
   engine::SimTime now() const;
+  // Runs after every turn of sync() (serve: the spool's commit(), so what a timer-driven
+  // queue round changed is durable without waiting for the next client).
+  void set_after_turn(std::function<void()> f) { after_turn_ = std::move(f); }
   boost::asio::io_context& io() { return io_; }
 
  private:
@@ -35,6 +39,7 @@ class LiveLoop {
   boost::asio::steady_timer timer_;
   bool in_sync_ = false;
   engine::SimTime armed_for_ = -1;
+  std::function<void()> after_turn_;
 };
 
 }  // namespace smtpsim::net

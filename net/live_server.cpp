@@ -81,6 +81,21 @@ class LiveServer::Client : public engine::ConnectionHandler,
     done();
   }
   void on_data(engine::ConnId, std::string_view bytes) override {
+    if (server_.opt_.before_output) {
+      if (auto err = server_.opt_.before_output()) {
+        engine::Network& net = server_.net_;
+        net.trace(Event{.kind = EventKind::Note,
+                        .host = net.name(server_.provider_),
+                        .peer = net.name(host_),
+                        .conn = id_,
+                        .text = fmt::format("the spool cannot be made durable ({}): connection "
+                                            "dropped instead of answering",
+                                            *err),
+                        .detail = "error"});
+        stream_->abort();
+        return;
+      }
+    }
     stream_->write(std::string(bytes));
   }
   void on_closed(engine::ConnId) override {

@@ -16,8 +16,10 @@
 #include <boost/asio/ssl/context.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,10 @@ struct ServeOptions {
   // A client of an implicit-TLS port, or one that asked for STARTTLS, must finish the TLS
   // handshake within this (the machines' idle timers do not run meanwhile).
   std::chrono::milliseconds handshake_timeout{60'000};
+  // Called before any byte of a simulated service goes to a real client (serve: the spool's
+  // commit(), so a 250, +OK or OK is only sent about changes already on stable storage, RFC
+  // 5321 §6.1). A reason from it drops that connection instead of answering.
+  std::function<std::optional<std::string>()> before_output;
 };
 
 struct ServedPort {

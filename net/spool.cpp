@@ -37,6 +37,7 @@ Spool::Spool(fs::path root) : root_(std::move(root)) {
 }
 
 Spool::~Spool() {
+  (void)commit();                        // a clean shutdown leaves everything durable
   if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the lock
 }
 
@@ -93,62 +94,147 @@ fs::path Spool::folder_dir(const std::string& host, const std::string& user,
 
 // ---- the queue ---------------------------------------------------------------------------
 
+std::optional<std::string> Spool::make_dirs(const fs::path& dir) {
+  if (made_.count(dir)) return std::nullopt;
+  if (auto err = make_dirs_durably(dir)) return err;
+  made_.insert(dir);
+  return std::nullopt;
+}
+
 std::optional<std::string> Spool::queue_add(const std::string& host, const nodes::JournalEntry& e,
                                             const std::string& content) {
   const fs::path hd = host_dir(host);
   const fs::path q = hd / "queue", tmp = hd / "tmp";
-  if (auto err = make_dirs_durably(q)) return err;
-  if (auto err = make_dirs_durably(tmp)) return err;
-  std::string header;
+  if (auto err = make_dirs(q)) return err;
+  if (auto err = make_dirs(tmp)) return err;
+  std::string text;
   try {
-    header = sf::entry_json(e);
+    text = sf::queue_file_text(e, content);
   } catch (const nlohmann::json::exception&) {
     return std::string("the envelope is not valid UTF-8");
   }
   const std::string name = encode_name(e.id);
-  const fs::path msg = q / (name + ".msg"), hdr = q / (name + ".json");
-  // The content first, then the header that commits the entry: a crash in between leaves a
-  // .msg without .json, which load() deletes (the client never got its 250).
-  if (auto err =
-          write_durably(tmp / fmt::format("{}.msg.{}", name, ++counter_), msg, content, false))
-    return err;
-  if (auto err = write_durably(tmp / fmt::format("{}.json.{}", name, ++counter_), hdr, header)) {
-    ::unlink(msg.c_str());
-    return err;
-  }
+  // Written now, so that a full disk is a 451 now; synced and renamed into queue/ by the
+  // next commit(), unless the entry is done before it. A crash before leaves a tmp/ file,
+  // which load() deletes: no client got a 250 for it.
+  const fs::path file = tmp / fmt::format("{}.queue.{}", name, ++counter_);
+  if (auto err = write_unsynced(file, text)) return err;
+  auto& slot = adds_[{host, e.id}];
+  if (!slot.tmp.empty()) ::unlink(slot.tmp.c_str());  // the same id twice: the later wins
+  slot = PendingAdd{file, q / (name + ".queue"), content};
   return std::nullopt;
 }
 
 std::optional<std::string> Spool::queue_update(const std::string& host,
                                                const nodes::JournalEntry& e) {
   const fs::path hd = host_dir(host);
-  std::string header;
+  const fs::path q = hd / "queue", tmp = hd / "tmp";
+  const std::string name = encode_name(e.id);
+  if (auto err = make_dirs(tmp)) return err;
   try {
-    header = sf::entry_json(e);
+    if (auto it = adds_.find({host, e.id}); it != adds_.end()) {
+      // Not committed yet: replace the pending file.
+      const fs::path file = tmp / fmt::format("{}.queue.{}", name, ++counter_);
+      if (auto err = write_unsynced(file, sf::queue_file_text(e, it->second.content))) return err;
+      ::unlink(it->second.tmp.c_str());
+      it->second.tmp = file;
+      return std::nullopt;
+    }
+    const fs::path dst = q / (name + ".queue");
+    std::string text;
+    fs::path target = dst;
+    if (auto old = read_whole(dst)) {
+      auto parsed = sf::parse_queue_file(*old);
+      if (auto* why = std::get_if<std::string>(&parsed))
+        return fmt::format("{} cannot be read: {}", dst.string(), *why);
+      text = sf::queue_file_text(e, std::get<sf::QueueFile>(parsed).content);
+    } else {
+      // An entry of the first format (from an earlier version): its header alone changes.
+      target = q / (name + ".json");
+      std::error_code ec;
+      if (!fs::exists(target, ec)) return fmt::format("queue entry {} is not on disk", e.id);
+      text = sf::entry_json(e);
+    }
+    // The bytes are synced before the rename (no half file under the real name); the
+    // directory is synced by commit(), before anything is said about this update.
+    if (auto err =
+            write_durably(tmp / fmt::format("{}.upd.{}", name, ++counter_), target, text, false))
+      return err;
+    dirty_.insert(q);
+    return std::nullopt;
   } catch (const nlohmann::json::exception&) {
     return std::string("the delivery state is not valid UTF-8");
   }
-  if (auto err = make_dirs_durably(hd / "tmp")) return err;
-  const std::string name = encode_name(e.id);
-  return write_durably(hd / "tmp" / fmt::format("{}.json.{}", name, ++counter_),
-                       hd / "queue" / (name + ".json"), header);
 }
 
 std::optional<std::string> Spool::queue_remove(const std::string& host, const std::string& id) {
-  const fs::path q = host_dir(host) / "queue";
-  const std::string name = encode_name(id);
-  // The header goes first: without it the entry no longer exists, whatever happens next.
-  const fs::path hdr = q / (name + ".json"), msg = q / (name + ".msg");
-  if (::unlink(hdr.c_str()) != 0 && errno != ENOENT)
-    return fmt::format("cannot remove {}: {}", hdr.string(), std::strerror(errno));
-  if (::unlink(msg.c_str()) != 0 && errno != ENOENT)
-    return fmt::format("cannot remove {}: {}", msg.string(), std::strerror(errno));
-  return fsync_dir(q);
+  if (auto it = adds_.find({host, id}); it != adds_.end()) {
+    // Done before it was ever committed (a local delivery in the turn it was accepted): the
+    // mailbox write made durable by the same commit() carries the promise instead.
+    ::unlink(it->second.tmp.c_str());
+    adds_.erase(it);
+    return std::nullopt;
+  }
+  // After the directories are synced, so that whatever this entry became (a Maildir file,
+  // a DSN queue entry) is on disk before the entry goes.
+  removes_.push_back(host_dir(host) / "queue" / encode_name(id));
+  return std::nullopt;
+}
+
+std::optional<std::string> Spool::end_turn() {
+  auto err = commit();
+  failed_.reset();
+  return err;
+}
+
+std::optional<std::string> Spool::commit() {
+  if (!pending()) return failed_;
+  auto failed = [&](std::optional<std::string> err) {
+    if (err && !failed_) failed_ = std::move(err);
+  };
+  for (auto& [key, a] : adds_) {
+    auto err = sync_file(a.tmp);
+    if (!err && ::rename(a.tmp.c_str(), a.dst.c_str()) != 0)
+      err = fmt::format("cannot rename {} to {}: {}", a.tmp.string(), a.dst.string(),
+                        std::strerror(errno));
+    if (err) {
+      ::unlink(a.tmp.c_str());
+      failed(std::move(err));
+      continue;
+    }
+    dirty_.insert(a.dst.parent_path());
+  }
+  adds_.clear();
+  for (const auto& dir : dirty_) failed(fsync_dir(dir));
+  dirty_.clear();
+  // A removal must not reach the disk before what replaced the entry: with any failure above
+  // the entries stay (a restart repeats their delivery; nothing is lost).
+  if (failed_ || removes_.empty()) {
+    removes_.clear();
+    return failed_;
+  }
+  // A removal that fails leaves an entry a restart delivers again: reported, but not sticky
+  // (no answer waits for it).
+  std::optional<std::string> removal_error;
+  std::set<fs::path> queues;
+  for (const auto& stem : removes_) {
+    // The header goes first: without it the entry no longer exists, whatever happens next.
+    for (const char* ext : {".queue", ".json", ".msg"}) {
+      const fs::path f = fs::path(stem.string() + ext);
+      if (::unlink(f.c_str()) != 0 && errno != ENOENT && !removal_error)
+        removal_error = fmt::format("cannot remove {}: {}", f.string(), std::strerror(errno));
+    }
+    queues.insert(stem.parent_path());
+  }
+  removes_.clear();
+  for (const auto& dir : queues)
+    if (auto err = fsync_dir(dir); err && !removal_error) removal_error = err;
+  return removal_error;
 }
 
 std::optional<std::string> Spool::reserve_ids(const std::string& host, std::uint64_t through) {
   const fs::path hd = host_dir(host);
-  if (auto err = make_dirs_durably(hd / "tmp")) return err;
+  if (auto err = make_dirs(hd / "tmp")) return err;
   return write_durably(hd / "tmp" / fmt::format("ids.{}", ++counter_), hd / "ids",
                        sf::ids_text(through));
 }
@@ -187,8 +273,9 @@ std::optional<std::string> Spool::mail_add(const std::string& host, const std::s
   if (auto err = write_durably(
           dir / "tmp" /
               sf::message_name(m.internal_unix_us, m.uid, encode_name(host), std::nullopt),
-          dst, m.content))
+          dst, m.content, false))
     return err;
+  dirty_.insert(dst.parent_path());  // synced by commit(), before the 250 or OK goes out
   files_[dir][m.uid] = dst;
   return std::nullopt;
 }
@@ -217,7 +304,11 @@ std::optional<std::string> Spool::mail_flags(const std::string& host, const std:
   // Once a client has touched a message it lives in cur/ with its flags in the info.
   const fs::path dst = dir / "cur" / (parsed->base + ":2," + sf::flag_letters(flags));
   if (dst == *file) return std::nullopt;
-  if (auto err = move_durably(*file, dst)) return err;
+  if (::rename(file->c_str(), dst.c_str()) != 0)
+    return fmt::format("cannot rename {} to {}: {}", file->string(), dst.string(),
+                       std::strerror(errno));
+  dirty_.insert(dst.parent_path());  // both directories synced by commit()
+  dirty_.insert(file->parent_path());
   files_[dir][uid] = dst;
   return std::nullopt;
 }
@@ -239,8 +330,7 @@ std::optional<std::string> Spool::mail_expunge(const std::string& host, const st
     files_[dir].erase(uid);
   }
   if (first_error) return first_error;
-  for (const char* sub : {"cur", "new"})
-    if (auto err = fsync_dir(dir / sub)) return err;
+  for (const char* sub : {"cur", "new"}) dirty_.insert(dir / sub);  // synced by commit()
   return std::nullopt;
 }
 

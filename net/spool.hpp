@@ -1,8 +1,10 @@
 // The spool: live mode's stable storage for every MTA queue and MDA mailbox of a scenario
 // (the nodes::Journal the sim calls). Layout under the root, one directory per host:
 //
-//   <host>/queue/<id>.msg    the message as queued (raw bytes, CRLF), written once
-//   <host>/queue/<id>.json   the envelope and delivery state; its presence commits the entry
+//   <host>/queue/<id>.queue  envelope and delivery state (one JSON line), then the message
+//                            as queued (raw bytes, CRLF); its presence commits the entry
+//   <host>/queue/<id>.msg + <id>.json   the same in the first format: still loaded, updated
+//                            and removed, never created any more
 //   <host>/ids               queue numbers reserved so far (no id is handed out twice)
 //   <host>/tmp/              queue files being written
 //   <host>/mail/<user>/{tmp,new,cur}            INBOX, in Maildir format
@@ -10,8 +12,17 @@
 //   .../uidlist              UIDVALIDITY and UIDNEXT of that folder (RFC 3501 §2.3.1.1)
 //   <host>/corrupt/          queue files that could not be read, moved aside for a human
 //
-// Every file is written to a temporary name, fsynced, renamed into place and its directory
-// fsynced before a call returns (RFC 5321 §6.1: after 250 the message must survive a crash).
+// Every file is written to a temporary name, fsynced and renamed into place, so a crash
+// leaves the old file or the new one, whole. Durability is grouped (write-behind with an
+// output barrier, as databases commit before they answer): a Journal call does the work
+// that can fail (writing the bytes, so a full disk still means 451) and commit() makes it
+// all durable: queue files fsynced and renamed, then every directory touched fsynced once,
+// then the queue entries that are done removed. serve calls commit() before any byte goes
+// to a client and at the end of every event-loop turn, so a 250 (RFC 5321 §6.1), a POP3
+// +OK or an IMAP OK is only ever sent about changes already on stable storage. A queue
+// entry added and removed between two commits (mail for a local mailbox, delivered in the
+// same turn it was accepted, before the 250 left) never reaches the queue directory: the
+// Maildir file is what the 250 promises, and it is durable at the commit.
 // A message file is named <sec>.M<usec>U<uid>.<host>[:2,<flags>] (the Maildir convention with
 // the IMAP UID in the unique part, so no index can disagree with the files); flags are the
 // Maildir info letters D F R S T. Message files keep the CRLF bytes the store serves, so POP3
@@ -26,7 +37,9 @@
 #include <iosfwd>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "sim/nodes/journal.hpp"
 
@@ -47,6 +60,17 @@ class Spool : public nodes::Journal {
   nodes::Recovered load(std::ostream& problems);
 
   const std::filesystem::path& root() const { return root_; }
+
+  // Makes every change journaled so far durable, in an order that never loses mail: new
+  // queue files and mailbox messages first, removals of finished queue entries after them.
+  // The first failure, or nullopt; what failed is dropped (its queue file never appears, so
+  // the client, who must not get its 250, sends again). A failure is sticky until
+  // end_turn(): the answer that was waiting for the dropped work may come later in the same
+  // turn, after another connection's commit() took the blame. Cheap when nothing is pending.
+  std::optional<std::string> commit();
+  // commit(), then forget a failure (serve calls it at the end of every loop turn).
+  std::optional<std::string> end_turn();
+  bool pending() const { return !adds_.empty() || !removes_.empty() || !dirty_.empty(); }
 
   // nodes::Journal
   std::optional<std::string> queue_add(const std::string& host, const nodes::JournalEntry& e,
@@ -90,7 +114,20 @@ class Spool : public nodes::Journal {
   void load_folder(const std::filesystem::path& dir, nodes::RecoveredFolder& out,
                    std::ostream& problems);
 
+  // mkdir -p once per directory per run.
+  std::optional<std::string> make_dirs(const std::filesystem::path& dir);
+
+  // A queue entry written (unsynced) under tmp/, renamed into queue/ at commit().
+  struct PendingAdd {
+    std::filesystem::path tmp, dst;
+    std::string content;  // for an update before the commit
+  };
   std::filesystem::path root_;
+  std::map<std::pair<std::string, std::string>, PendingAdd> adds_;  // (host, id)
+  std::vector<std::filesystem::path> removes_;  // queue/<id> without extension, once synced
+  std::set<std::filesystem::path> dirty_;       // directories with entries not yet synced
+  std::set<std::filesystem::path> made_;        // directories known to exist
+  std::optional<std::string> failed_;           // a commit() of this turn failed
   int lock_fd_ = -1;
   std::uint64_t counter_ = 0;  // unique temporary names
   // Folder directory -> UID -> message file, as last written or read.

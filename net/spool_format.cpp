@@ -117,9 +117,11 @@ std::optional<MessageName> parse_message_name(const std::string& name) {
   return out;
 }
 
-std::string entry_json(const nodes::JournalEntry& e) {
-  nlohmann::json j;
-  j["format"] = "smtpsim-queue-1";
+namespace {
+// Keys in this order on disk (ordered_json), so a human reads "format", "id", "sender" first.
+nlohmann::ordered_json entry_object(const nodes::JournalEntry& e, const char* format) {
+  nlohmann::ordered_json j;
+  j["format"] = format;
   j["id"] = e.id;
   j["sender"] = e.sender;
   j["arrival_unix_us"] = e.arrival_unix_us;
@@ -135,19 +137,12 @@ std::string entry_json(const nodes::JournalEntry& e) {
                                {"status", r.status},
                                {"remote_mta", r.remote_mta}});
   }
-  // Strict UTF-8: an envelope we could not read back byte for byte is refused (451) rather
-  // than stored altered. Diagnostics from remote servers are ASCII after sanitize().
-  return j.dump(1) + "\n";
+  return j;
 }
 
-std::variant<nodes::JournalEntry, std::string> parse_entry_json(const std::string& text) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception&) {
-    return std::string("it is not valid JSON");
-  }
-  if (!j.is_object() || j.value("format", "") != "smtpsim-queue-1")
+std::variant<nodes::JournalEntry, std::string> entry_from(const nlohmann::json& j,
+                                                          const char* format) {
+  if (!j.is_object() || j.value("format", "") != format)
     return std::string("it is not an smtpsim queue file");
   try {
     nodes::JournalEntry e;
@@ -174,6 +169,54 @@ std::variant<nodes::JournalEntry, std::string> parse_entry_json(const std::strin
   } catch (const nlohmann::json::exception&) {
     return std::string("a field is missing or has the wrong type");
   }
+}
+
+constexpr const char* kQueue1 = "smtpsim-queue-1";
+constexpr const char* kQueue2 = "smtpsim-queue-2";
+}  // namespace
+
+// Strict UTF-8 in both formats: an envelope we could not read back byte for byte is refused
+// (451) rather than stored altered. Diagnostics from remote servers are ASCII after sanitize().
+std::string entry_json(const nodes::JournalEntry& e) {
+  return entry_object(e, kQueue1).dump(1) + "\n";
+}
+
+std::variant<nodes::JournalEntry, std::string> parse_entry_json(const std::string& text) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception&) {
+    return std::string("it is not valid JSON");
+  }
+  return entry_from(j, kQueue1);
+}
+
+std::string queue_file_text(const nodes::JournalEntry& e, const std::string& content) {
+  nlohmann::ordered_json j = entry_object(e, kQueue2);
+  j["content_bytes"] = content.size();
+  // dump() without indent escapes every control character inside strings: one line.
+  return j.dump() + "\n" + content;
+}
+
+std::variant<QueueFile, std::string> parse_queue_file(const std::string& text) {
+  const auto nl = text.find('\n');
+  if (nl == std::string::npos) return std::string("it has no envelope line");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(std::string_view(text).substr(0, nl));
+  } catch (const nlohmann::json::exception&) {
+    return std::string("its envelope line is not valid JSON");
+  }
+  auto entry = entry_from(j, kQueue2);
+  if (auto* why = std::get_if<std::string>(&entry)) return *why;
+  const auto it = j.find("content_bytes");
+  if (it == j.end() || !it->is_number_unsigned())
+    return std::string("a field is missing or has the wrong type");
+  const auto bytes = it->get<std::uint64_t>();
+  if (bytes != text.size() - nl - 1)
+    return fmt::format("it holds {} bytes of message where its envelope says {}",
+                       text.size() - nl - 1, bytes);
+  return QueueFile{std::get<nodes::JournalEntry>(std::move(entry)), text.substr(nl + 1)};
 }
 
 std::string uidlist_text(const UidList& u) {

@@ -28,10 +28,25 @@ struct MessageName {
 };
 std::optional<MessageName> parse_message_name(const std::string& name);
 
-// The queue header: envelope and delivery state.
+// The queue header of the first format (<id>.json beside <id>.msg): envelope and delivery
+// state. Still read, and still written when an entry of that format is updated, so a state
+// directory from an earlier version keeps working.
 std::string entry_json(const nodes::JournalEntry& e);  // throws nlohmann::json::exception
 // The entry, or the reason it cannot be read.
 std::variant<nodes::JournalEntry, std::string> parse_entry_json(const std::string& text);
+
+// The queue file (<id>.queue, one per entry): the first line is the envelope and delivery
+// state as one line of JSON (format "smtpsim-queue-2", with "content_bytes"), the message
+// follows byte for byte. One file means one fsync and one rename per entry instead of two;
+// `head -1` shows the envelope, `tail -n +2` the message. content_bytes makes a file that
+// was cut short unreadable rather than a shorter message.
+std::string queue_file_text(const nodes::JournalEntry& e,
+                            const std::string& content);  // throws nlohmann::json::exception
+struct QueueFile {
+  nodes::JournalEntry entry;
+  std::string content;
+};
+std::variant<QueueFile, std::string> parse_queue_file(const std::string& text);
 
 struct UidList {
   std::uint32_t uidvalidity = 1;

@@ -130,57 +130,99 @@ void Spool::load_host(const fs::path& dir, nodes::RecoveredHost& out, std::ostre
 
 void Spool::load_queue(const fs::path& hostdir, nodes::RecoveredHost& out, std::ostream& problems) {
   const fs::path q = hostdir / "queue";
-  std::set<std::string> committed;   // stems with a readable header
+  std::set<std::string> committed;   // stems with a readable entry
   std::set<std::string> kept_aside;  // stems whose files stay for a human to look at
-  auto set_aside = [&](const fs::path& file, const std::string& why) {
+  auto set_aside = [&](const fs::path& file, const std::string& stem, const std::string& why) {
     const fs::path corrupt = hostdir / "corrupt";
     const std::string name = file.filename().string();
-    const std::string stem = name.substr(0, name.size() - 5);
     kept_aside.insert(stem);
     std::string where = "left in place";
     if (!make_dirs_durably(corrupt) && !move_durably(file, corrupt / name)) {
       where = "moved to " + corrupt.string();
       std::error_code ec;
-      if (fs::exists(q / (stem + ".msg"), ec))
+      if (ends_with(name, ".json") && fs::exists(q / (stem + ".msg"), ec))
         (void)move_durably(q / (stem + ".msg"), corrupt / (stem + ".msg"));
     }
     problems << fmt::format("spool: {} cannot be read ({}): {}\n", file.string(), why, where);
   };
+  // An entry whose id is the one in its name, or the reason it is not.
+  auto check_id = [](const nodes::JournalEntry& e, const std::optional<std::string>& id) {
+    return e.id == *id ? std::optional<std::string>{}
+                       : std::optional<std::string>("the id inside is not the one in its name");
+  };
+  // The current format: one <id>.queue file per entry.
   for (const auto& p : entries(q)) {
     const std::string name = p.filename().string();
-    if (!ends_with(name, ".json")) continue;
-    const std::string stem = name.substr(0, name.size() - 5);
+    if (!ends_with(name, ".queue")) continue;
+    const std::string stem = name.substr(0, name.size() - 6);
     auto id = decode_name(stem);
     if (!id) {
-      set_aside(p, "its name is not a queue id");
+      set_aside(p, stem, "its name is not a queue id");
       continue;
     }
     auto text = read_whole(p);
     if (!text) {
-      set_aside(p, "it cannot be opened");
+      set_aside(p, stem, "it cannot be opened");
+      continue;
+    }
+    auto parsed = sf::parse_queue_file(*text);
+    if (auto* why = std::get_if<std::string>(&parsed)) {
+      set_aside(p, stem, *why);
+      continue;
+    }
+    auto& file = std::get<sf::QueueFile>(parsed);
+    if (auto why = check_id(file.entry, id)) {
+      set_aside(p, stem, *why);
+      continue;
+    }
+    committed.insert(stem);
+    out.queue.emplace_back(std::move(file.entry), std::move(file.content));
+  }
+  // The first format: <id>.json (its presence commits the entry) beside <id>.msg.
+  for (const auto& p : entries(q)) {
+    const std::string name = p.filename().string();
+    if (!ends_with(name, ".json")) continue;
+    const std::string stem = name.substr(0, name.size() - 5);
+    if (committed.count(stem)) {
+      // Both formats for one id: this version never writes that; the newer file is kept.
+      problems << fmt::format("spool: {} is an older copy of {}.queue: skipped\n", p.string(),
+                              stem);
+      kept_aside.insert(stem);
+      continue;
+    }
+    auto id = decode_name(stem);
+    if (!id) {
+      set_aside(p, stem, "its name is not a queue id");
+      continue;
+    }
+    auto text = read_whole(p);
+    if (!text) {
+      set_aside(p, stem, "it cannot be opened");
       continue;
     }
     auto parsed = sf::parse_entry_json(*text);
     if (auto* why = std::get_if<std::string>(&parsed)) {
-      set_aside(p, *why);
+      set_aside(p, stem, *why);
       continue;
     }
     auto& entry = std::get<nodes::JournalEntry>(parsed);
-    if (entry.id != *id) {
-      set_aside(p, "the id inside is not the one in its name");
+    if (auto why = check_id(entry, id)) {
+      set_aside(p, stem, *why);
       continue;
     }
     auto content = read_whole(q / (stem + ".msg"));
     if (!content) {
-      set_aside(p, "its message file is missing");
+      set_aside(p, stem, "its message file is missing");
       continue;
     }
     committed.insert(stem);
     out.queue.emplace_back(std::move(entry), std::move(*content));
   }
+  std::sort(out.queue.begin(), out.queue.end(),
+            [](const auto& a, const auto& b) { return a.first.id < b.first.id; });
   for (const auto& p : entries(q)) {
     const std::string name = p.filename().string();
-    if (ends_with(name, ".json")) continue;
+    if (ends_with(name, ".json") || ends_with(name, ".queue")) continue;
     if (ends_with(name, ".msg")) {
       const std::string stem = name.substr(0, name.size() - 4);
       if (committed.count(stem) || kept_aside.count(stem)) continue;

@@ -306,8 +306,9 @@ def main():
     if why:
         print("OpenSMTPD skipped: " + why)
     # Not the same work: say so next to the figures.
-    print("serve keeps accepted mail in memory (this build writes no spool); OpenSMTPD writes "
-          "its queue to disk and forks an MDA per message into a Maildir.")
+    print("serve fsyncs each accepted message into its Maildir (a queue file only for mail it "
+          "cannot deliver in the turn it accepts it) before the 250; OpenSMTPD writes its queue "
+          "to disk and forks an MDA per message into a Maildir.")
     # smtp-source's default opens one connection per message; -d keeps each session's
     # connection for all its messages, which measures the SMTP work without connection setup.
     for keep, what in ((False, "one connection per message"),
