@@ -89,6 +89,13 @@ class Spool : public nodes::Journal {
                                           const std::string& folder, std::uint32_t uidvalidity,
                                           std::uint32_t uidnext,
                                           std::span<const std::uint32_t> uids) override;
+  // spool_folders.cpp
+  std::optional<std::string> mail_delete_folder(const std::string& host, const std::string& user,
+                                                const std::string& folder) override;
+  std::optional<std::string> mail_rename_folder(const std::string& host, const std::string& user,
+                                                const std::string& from, const std::string& to,
+                                                std::uint32_t uidvalidity,
+                                                std::uint32_t uidnext) override;
 
   // A path component for any name: percent-encodes all but [A-Za-z0-9@_+-] and a '.' that is
   // not first (so no "..", no '/', no hidden files). decode_name() undoes it (nullopt: not
@@ -103,6 +110,8 @@ class Spool : public nodes::Journal {
   // The file of a UID in a folder (new/ or cur/), from the index or by looking.
   std::optional<std::filesystem::path> message_file(const std::filesystem::path& dir,
                                                     std::uint32_t uid);
+  // Drops what the caches know of a folder directory (deleted or renamed).
+  void forget_folder(const std::filesystem::path& dir);
   std::optional<std::string> ensure_folder(const std::filesystem::path& dir,
                                            std::uint32_t uidvalidity, std::uint32_t uidnext);
   std::optional<std::string> write_uidlist(const std::filesystem::path& dir,

@@ -39,12 +39,13 @@ bool is_dir(const fs::path& p) {
   return fs::is_directory(fs::symlink_status(p, ec));
 }
 
-// Deletes every file in a tmp/ directory: each is a write that never completed.
+// Deletes everything in a tmp/ directory: each file is a write that never completed, each
+// directory a deleted folder whose removal was cut short (spool_folders.cpp).
 void clear_tmp(const fs::path& dir, std::ostream& problems) {
   std::size_t n = 0;
   for (const auto& f : entries(dir)) {
     std::error_code ec;
-    if (fs::remove(f, ec)) ++n;
+    if (fs::remove_all(f, ec) > 0) ++n;
   }
   if (n > 0) {
     problems << fmt::format(

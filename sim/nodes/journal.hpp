@@ -101,6 +101,19 @@ class Journal {
                                                  std::uint32_t uidvalidity, std::uint32_t uidnext) {
     return mail_expunge(host, user, folder, uidvalidity, uidnext, {});
   }
+  // IMAP DELETE: the folder and its messages are gone; a restart must not bring it back.
+  // Its inferiors ("Work/2024" when "Work" goes) are not touched.
+  virtual std::optional<std::string> mail_delete_folder(const std::string& host,
+                                                        const std::string& user,
+                                                        const std::string& folder) = 0;
+  // IMAP RENAME of one folder (the MDA calls this for the superior, then for each inferior):
+  // same UIDVALIDITY, UIDNEXT, messages, UIDs and flags under the new name. Never INBOX (its
+  // rename is told as create + adds + expunge) and never onto a folder that exists. The
+  // folder's UIDVALIDITY and UIDNEXT come along so that one never written (still empty)
+  // exists under the new name afterwards all the same.
+  virtual std::optional<std::string> mail_rename_folder(
+      const std::string& host, const std::string& user, const std::string& from,
+      const std::string& to, std::uint32_t uidvalidity, std::uint32_t uidnext) = 0;
 };
 
 }  // namespace smtpsim::nodes

@@ -31,6 +31,21 @@ void Mda::on_store_change(const mail::StoreChange& c) {
   switch (c.kind) {
     case mail::StoreChange::Created:
       return;  // an empty folder: nothing for the trace or for IDLE sessions
+    case mail::StoreChange::FolderDeleted:
+      world_.net.trace(trace::Event{
+          .kind = trace::EventKind::Note,
+          .host = host,
+          .text = fmt::format("{}: {}'s folder {} deleted with its {} message{}", host, c.user,
+                              c.folder, c.expunged.size(), c.expunged.size() == 1 ? "" : "s"),
+          .address = c.user});
+      break;  // sessions that have it selected say BYE
+    case mail::StoreChange::FolderRenamed:
+      world_.net.trace(trace::Event{
+          .kind = trace::EventKind::Note,
+          .host = host,
+          .text = fmt::format("{}: {}'s folder {} renamed {}", host, c.user, c.folder, c.new_name),
+          .address = c.user});
+      break;  // sessions that have it selected follow it
     case mail::StoreChange::Delivered:
       last_delivered_uid_ = c.uid;
       break;
@@ -57,38 +72,50 @@ void Mda::on_store_change(const mail::StoreChange& c) {
 // cannot change that answer any more, so it is traced as an error for the operator.
 void Mda::journal_change(const mail::StoreChange& c) {
   const std::string host = world_.net.name(host_);
-  const mail::Folder* f = store_.folder(c.user, c.folder);
-  if (!f) return;
-  std::optional<std::string> err;
-  switch (c.kind) {
-    case mail::StoreChange::Delivered:
-      return;
-    case mail::StoreChange::FlagsChanged:
-      err = journal_->mail_flags(host, c.user, c.folder, c.uid, c.new_flags);
-      break;
-    case mail::StoreChange::Expunged:
-      err = journal_->mail_expunge(host, c.user, c.folder, f->uidvalidity, f->uidnext, c.expunged);
-      break;
-    case mail::StoreChange::Created:
-      // IMAP CREATE: kept even while empty, or a restart would lose it and a synchronizing
-      // client (mbsync) could no longer open the folder it made.
-      err = journal_->mail_create(host, c.user, c.folder, f->uidvalidity, f->uidnext);
-      break;
-    case mail::StoreChange::Appended: {
-      const mail::StoredMessage* m = f->find(c.uid);
-      if (!m) return;
-      err = journal_->mail_add(host, c.user, c.folder, f->uidvalidity,
-                               JournalMessage{m->uid, m->flags, m->internal_date, m->content});
-      break;
-    }
-  }
-  if (err) {
+  if (auto err = journal_write(host, c)) {
     world_.net.trace(trace::Event{
         .kind = trace::EventKind::Note,
         .host = host,
         .text = fmt::format("{}: cannot write {}'s {} to disk: {}", host, c.user, c.folder, *err),
         .detail = "error",
         .address = c.user});
+  }
+}
+
+std::optional<std::string> Mda::journal_write(const std::string& host, const mail::StoreChange& c) {
+  switch (c.kind) {  // the changes that need no folder (it is gone or has a new name)
+    case mail::StoreChange::Delivered:
+      return std::nullopt;
+    case mail::StoreChange::FolderDeleted:
+      return journal_->mail_delete_folder(host, c.user, c.folder);
+    case mail::StoreChange::FolderRenamed: {
+      const std::string to(c.new_name);
+      const mail::Folder* f = store_.folder(c.user, to);
+      if (!f) return std::nullopt;
+      return journal_->mail_rename_folder(host, c.user, c.folder, to, f->uidvalidity, f->uidnext);
+    }
+    default:
+      break;
+  }
+  const mail::Folder* f = store_.folder(c.user, c.folder);
+  if (!f) return std::nullopt;
+  switch (c.kind) {
+    case mail::StoreChange::FlagsChanged:
+      return journal_->mail_flags(host, c.user, c.folder, c.uid, c.new_flags);
+    case mail::StoreChange::Expunged:
+      return journal_->mail_expunge(host, c.user, c.folder, f->uidvalidity, f->uidnext, c.expunged);
+    case mail::StoreChange::Created:
+      // IMAP CREATE: kept even while empty, or a restart would lose it and a synchronizing
+      // client (mbsync) could no longer open the folder it made.
+      return journal_->mail_create(host, c.user, c.folder, f->uidvalidity, f->uidnext);
+    case mail::StoreChange::Appended: {
+      const mail::StoredMessage* m = f->find(c.uid);
+      if (!m) return std::nullopt;
+      return journal_->mail_add(host, c.user, c.folder, f->uidvalidity,
+                                JournalMessage{m->uid, m->flags, m->internal_date, m->content});
+    }
+    default:
+      return std::nullopt;
   }
 }
 

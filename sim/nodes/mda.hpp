@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -58,6 +59,7 @@ class Mda {
   std::set<std::string> domains_;
   void on_store_change(const mail::StoreChange& c);
   void journal_change(const mail::StoreChange& c);
+  std::optional<std::string> journal_write(const std::string& host, const mail::StoreChange& c);
   MailStore store_;
   std::map<std::string, std::string> passwords_;
   std::uint32_t last_delivered_uid_ = 0;

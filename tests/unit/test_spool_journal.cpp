@@ -86,6 +86,18 @@ class RecordingJournal : public nodes::Journal {
     calls.push_back("create " + host + " " + user + " " + folder + " " + std::to_string(uidnext));
     return std::nullopt;
   }
+  std::optional<std::string> mail_delete_folder(const std::string& host, const std::string& user,
+                                                const std::string& folder) override {
+    calls.push_back("rmfolder " + host + " " + user + " " + folder);
+    if (refuse.count(host)) return std::string("disk full");
+    return std::nullopt;
+  }
+  std::optional<std::string> mail_rename_folder(const std::string& host, const std::string& user,
+                                                const std::string& from, const std::string& to,
+                                                std::uint32_t, std::uint32_t) override {
+    calls.push_back("mvfolder " + host + " " + user + " " + from + " " + to);
+    return std::nullopt;
+  }
 
  private:
   bool saw_queued_reply(const std::string& id) const {
@@ -313,6 +325,43 @@ TEST(SpoolJournal, ACreatedFolderIsJournaledWhileEmpty) {
   EXPECT_FALSE(sim.mda("mail.example.com")->store().create_folder("bob", "Work"));
   EXPECT_EQ(count_calls(j, "create "), 1u);
   EXPECT_EQ(rec.events().size(), events);  // nothing for the transcript
+}
+
+// IMAP DELETE and RENAME reach the journal as folder operations, one per name moved (the
+// superior first), and INBOX's rename as the changes a journal already keeps: the new folder,
+// each message added to it under its UID, then one expunge from INBOX (a crash in between can
+// only leave a copy in both, never lose a message). A failed write is traced as an error.
+TEST(SpoolJournal, FolderDeleteAndRenameAreJournaled) {
+  trace::Recorder rec;
+  RecordingJournal j(rec);
+  scenario::LiveHooks hooks;
+  hooks.journal = &j;
+  scenario::Simulation sim(alice_writes({"bob@example.com"}), rec, {}, hooks);
+  sim.run();
+  auto& store = sim.mda("mail.example.com")->store();
+  ASSERT_EQ(store.folder("bob", "INBOX")->messages.size(), 1u);
+  ASSERT_TRUE(store.create_folder("bob", "Work"));
+  ASSERT_TRUE(store.create_folder("bob", "Work/2024"));
+  j.calls.clear();
+  EXPECT_EQ(store.rename_folder("bob", "Work", "Archive/Work"), mail::FolderResult::Done);
+  EXPECT_EQ(j.calls, (std::vector<std::string>{
+                         "create mail.example.com bob Archive 1",
+                         "mvfolder mail.example.com bob Work Archive/Work",
+                         "mvfolder mail.example.com bob Work/2024 Archive/Work/2024"}));
+  j.calls.clear();
+  EXPECT_EQ(store.rename_folder("bob", "INBOX", "Old"), mail::FolderResult::Done);
+  EXPECT_EQ(j.calls, (std::vector<std::string>{"create mail.example.com bob Old 2",
+                                               "mail mail.example.com bob Old 1",
+                                               "expunge mail.example.com bob 1"}));
+  j.calls.clear();
+  EXPECT_EQ(store.delete_folder("bob", "Archive/Work"), mail::FolderResult::Done);
+  EXPECT_EQ(j.calls, (std::vector<std::string>{"rmfolder mail.example.com bob Archive/Work"}));
+  j.refuse.insert("mail.example.com");
+  EXPECT_EQ(store.delete_folder("bob", "Old"), mail::FolderResult::Done);
+  EXPECT_TRUE(std::any_of(rec.events().begin(), rec.events().end(), [](const trace::Event& e) {
+    return e.kind == EventKind::Note && e.detail == "error" &&
+           e.text.find("cannot write bob's Old to disk: disk full") != std::string::npos;
+  }));
 }
 
 TEST(SpoolJournal, WithoutAJournalNothingIsCalledAndTheTraceIsUnchanged) {

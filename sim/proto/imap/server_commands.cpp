@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 #include "sim/proto/imap/server_impl.hpp"
 #include "sim/proto/imap/syntax.hpp"
@@ -39,8 +40,8 @@ constexpr Impl::Command kCommands[] = {
     {"SELECT", kAuth, &Impl::select},
     {"EXAMINE", kAuth, &Impl::examine},
     {"CREATE", kAuth, &Impl::create},
-    {"DELETE", kAuth, &Impl::not_supported},
-    {"RENAME", kAuth, &Impl::not_supported},
+    {"DELETE", kAuth, &Impl::delete_},
+    {"RENAME", kAuth, &Impl::rename},
     {"SUBSCRIBE", kAuth, &Impl::subscribe},
     {"UNSUBSCRIBE", kAuth, &Impl::subscribe},
     {"LIST", kAuth, &Impl::list},
@@ -92,7 +93,9 @@ bool list_matches(std::string pattern, const std::string& name) {
   return wild_match(pattern, name);
 }
 
-bool valid_new_name(std::string_view n) {
+}  // namespace
+
+bool Impl::valid_new_name(std::string_view n) {
   if (n.empty() || n.size() > 200 || n.front() == '/' || n.find("//") != n.npos) return false;
   for (char c : n) {
     const auto u = static_cast<unsigned char>(c);
@@ -100,7 +103,6 @@ bool valid_new_name(std::string_view n) {
   }
   return true;
 }
-}  // namespace
 
 const Impl::Command* Impl::find_command(std::string_view name, bool uid) {
   if (uid) {
@@ -231,15 +233,10 @@ void Impl::create(S& s, std::string_view tag, ArgReader& r) {
   // so that LIST "" % shows the level a client must open to reach the new mailbox.
   for (std::size_t slash = n.find('/'); slash != std::string::npos; slash = n.find('/', slash + 1))
     if (!s.store_.folder(s.user_, n.substr(0, slash)))
-      s.store_.create_folder(s.user_, n.substr(0, slash));
-  s.store_.create_folder(s.user_, n);
+      s.store_.create_folder(s.user_, n.substr(0, slash), s.now_);
+  s.store_.create_folder(s.user_, n, s.now_);
   s.sync(true);
   s.tagged(tag, "OK", "CREATE completed");
-}
-
-void Impl::not_supported(S& s, std::string_view tag, ArgReader&) {
-  s.sync(true);
-  s.tagged(tag, "NO", "[CANNOT] Not supported by this server");
 }
 
 void Impl::subscribe(S& s, std::string_view tag, ArgReader& r) {
@@ -263,16 +260,27 @@ void Impl::list_common(S& s, std::string_view tag, ArgReader& r, std::string_vie
     s.send(fmt::format("* {} (\\Noselect) \"/\" \"\"", verb));  // the delimiter query
   } else if (const mail::Mailbox* box = s.store_.mailbox(s.user_)) {
     const std::string full = *ref + *pat;
+    // Every mailbox, and every superior name that is not one (what a DELETE of a mailbox
+    // with inferiors leaves, RFC 3501 §6.3.4): \Noselect, so a client can still reach the
+    // inferiors through it. INBOX first, the rest in name order.
+    std::set<std::string> all;
+    for (const auto& [n, f] : box->folders) {
+      all.insert(n);
+      for (std::size_t slash = n.find('/'); slash != std::string::npos;
+           slash = n.find('/', slash + 1))
+        all.insert(n.substr(0, slash));
+    }
     std::vector<std::string> names;
-    if (box->folders.count("INBOX")) names.push_back("INBOX");
-    for (const auto& [n, f] : box->folders)
+    if (all.count("INBOX")) names.push_back("INBOX");
+    for (const auto& n : all)
       if (n != "INBOX") names.push_back(n);
     for (const auto& n : names) {
       if (!list_matches(full, n)) continue;
-      bool children = false;
-      for (const auto& [o, f] : box->folders) children = children || o.starts_with(n + "/");
-      s.send(fmt::format("* {} ({}) \"/\" {}", verb, children ? "\\HasChildren" : "\\HasNoChildren",
-                         imap_string(n)));
+      auto next = all.upper_bound(n);
+      const bool children = next != all.end() && next->starts_with(n + "/");
+      std::string attrs = children ? "\\HasChildren" : "\\HasNoChildren";
+      if (!box->folders.count(n)) attrs = "\\Noselect " + attrs;
+      s.send(fmt::format("* {} ({}) \"/\" {}", verb, attrs, imap_string(n)));
     }
   }
   s.sync(true);

@@ -33,7 +33,8 @@ class ServerSession::Impl {
   static void select(S&, std::string_view, server_side::ArgReader&);
   static void examine(S&, std::string_view, server_side::ArgReader&);
   static void create(S&, std::string_view, server_side::ArgReader&);
-  static void not_supported(S&, std::string_view, server_side::ArgReader&);
+  static void delete_(S&, std::string_view, server_side::ArgReader&);  // server_folders.cpp
+  static void rename(S&, std::string_view, server_side::ArgReader&);   // server_folders.cpp
   static void subscribe(S&, std::string_view, server_side::ArgReader&);
   static void list_common(S&, std::string_view, server_side::ArgReader&, std::string_view verb);
   static void list(S&, std::string_view, server_side::ArgReader&);
@@ -86,6 +87,8 @@ class ServerSession::Impl {
   static mail::Folder* selected(S& s) { return s.store_.folder(s.user_, s.selected_); }
   // "inbox" -> "INBOX" (RFC 3501 §5.1: INBOX is case-insensitive); other names as given.
   static std::string mailbox_name(std::string name);
+  // A name CREATE and RENAME may make: printable ASCII, no wildcards, no empty level.
+  static bool valid_new_name(std::string_view name);
   // Indices into s.view_ for a sequence set (nullopt: a sequence number beyond EXISTS).
   static std::optional<std::vector<std::size_t>> resolve(const S& s,
                                                          const server_side::SequenceSet& set,

@@ -147,7 +147,24 @@ void ServerSession::shutdown(std::string_view text) {
 }
 
 void ServerSession::mailbox_changed() {
-  if (!closed_ && state_ == ServerState::Idle) sync(true);
+  if (closed_ || state_ != ServerState::Idle) return;
+  if (!follow_selected()) return bye_deleted();
+  sync(true);
+}
+
+bool ServerSession::follow_selected() {
+  if (selected_.empty()) return true;
+  const mail::Folder* f = store_.folder(user_, selected_);
+  if (f && f->id == selected_id_) return true;
+  if (const std::string* renamed = store_.folder_name(user_, selected_id_)) {
+    selected_ = *renamed;
+    return true;
+  }
+  return false;
+}
+
+void ServerSession::bye_deleted() {
+  bye("Selected mailbox was deleted, have to disconnect", "BYE mailbox deleted");
 }
 
 std::string ServerSession::take_output() {
@@ -397,6 +414,7 @@ void ServerSession::execute(std::string_view command) {
     bad(tag, "NUL byte in command");
     return;
   }
+  if (!follow_selected()) return bye_deleted();  // another session DELETEd it
   cmd->run(*this, tag, r);
 }
 
@@ -427,6 +445,7 @@ void ServerSession::handle_idle_line(std::string_view line) {
 
 void ServerSession::unselect() {
   selected_.clear();
+  selected_id_ = 0;
   view_.clear();
   read_only_ = false;
   synced_version_ = 0;
@@ -442,6 +461,7 @@ void ServerSession::select_folder(std::string_view tag, const std::string& name,
     return;
   }
   selected_ = name;
+  selected_id_ = f->id;
   read_only_ = ro;
   std::size_t recent = 0, first_unseen = 0;
   for (const auto& m : f->messages) {
@@ -476,11 +496,11 @@ void ServerSession::select_folder(std::string_view tag, const std::string& name,
 // would shift under the client's feet); then vanished messages stay in the view ("ghosts")
 // until a later command may report them. EXISTS and FETCH FLAGS may be sent at any time.
 void ServerSession::sync(bool allow_expunge) {
-  if (selected_.empty()) return;
+  // A DELETEd folder is reported by BYE (follow_selected() before every command), never
+  // as EXPUNGEs: its UIDs are meaningless once a folder of the same name may exist again.
+  if (selected_.empty() || !follow_selected()) return;
   const mail::Folder* f = store_.folder(user_, selected_);
-  static const mail::Folder kGone{};
-  if (!f) f = &kGone;  // the folder vanished: everything in the view is gone
-  if (f->version == synced_version_ && f != &kGone) return;
+  if (f->version == synced_version_) return;
   bool complete = true;
   // Highest sequence number first, so each number is still right when the client reads it.
   for (std::size_t i = view_.size(); i-- > 0;) {
@@ -500,7 +520,7 @@ void ServerSession::sync(bool allow_expunge) {
   }
   const std::uint32_t last = view_.empty() ? 0 : view_.back().uid;
   std::size_t added = 0;
-  mail::Folder* writable = f == &kGone ? nullptr : store_.folder(user_, selected_);
+  mail::Folder* writable = store_.folder(user_, selected_);
   for (const auto& m : f->messages) {
     if (m.uid <= last) continue;
     const bool r = m.uid > f->imap_recent_upto;

@@ -144,6 +144,11 @@ class ServerSession {
   void sync(bool allow_expunge);
   void select_folder(std::string_view tag, const std::string& name, bool read_only);
   void unselect();
+  // The selected folder under its current name (another session may have RENAMEd it);
+  // false when it was DELETEd. Then the session says BYE (Dovecot's choice: RFC 3501 has no
+  // way to tell a client its mailbox is gone, and its UIDs mean nothing any more).
+  bool follow_selected();
+  void bye_deleted();
 
   ServerConfig cfg_;
   mail::MailStore& store_;
@@ -179,6 +184,7 @@ class ServerSession {
 
   // selected mailbox
   std::string selected_;
+  std::uint64_t selected_id_ = 0;  // mail::Folder::id of the selected folder
   bool read_only_ = false;
   ServerState idle_return_ = ServerState::Selected;
   std::string idle_tag_;

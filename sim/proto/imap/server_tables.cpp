@@ -49,6 +49,8 @@ constexpr proto::TransitionRule kTransitions[] = {
     {I(S::Authenticated), I(S::Logout), "BYE shutdown"},
     {I(S::Selected), I(S::Logout), "BYE shutdown"},
     {I(S::Idle), I(S::Logout), "BYE shutdown"},
+    {I(S::Selected), I(S::Logout), "BYE mailbox deleted"},
+    {I(S::Idle), I(S::Logout), "BYE mailbox deleted"},
     {I(S::NotAuthenticated), I(S::Logout), "connection lost"},
     {I(S::Authenticated), I(S::Logout), "connection lost"},
     {I(S::Selected), I(S::Logout), "connection lost"},

@@ -15,6 +15,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace smtpsim::mail {
@@ -34,6 +35,10 @@ struct StoredMessage {
 };
 
 struct Folder {
+  // Never reused within a run (the store numbers the folders it makes): a session knows its
+  // selected folder again after a RENAME, and knows it is gone after a DELETE even when a
+  // folder of the same name was created since.
+  std::uint64_t id = 0;
   std::uint32_t uidvalidity = 1;
   std::uint32_t uidnext = 1;
   std::uint64_t version = 0;  // bumped on every change: sessions re-check only when it moved
@@ -48,8 +53,11 @@ struct Folder {
 
 struct Mailbox {
   std::map<std::string, Folder> folders;  // "INBOX", "Sent"
-  std::size_t quota = 0;                  // bytes; 0 = unlimited
-  bool forced_full = false;               // the "mailbox full" fault
+  // The highest UIDVALIDITY any folder of this user has had: a new folder gets a higher one,
+  // so a name deleted and created again never repeats its old value (RFC 3501 §2.3.1.1).
+  std::uint32_t last_uidvalidity = 1;
+  std::size_t quota = 0;     // bytes; 0 = unlimited
+  bool forced_full = false;  // the "mailbox full" fault
   std::size_t used() const;
 };
 
@@ -59,13 +67,36 @@ enum class StoreResult { Stored, NoSuchUser, MailboxFull, Unavailable };
 
 // What changed, told to the listener after the change is made.
 struct StoreChange {
-  enum Kind { Delivered, Appended, FlagsChanged, Expunged, Created } kind;  // Created: empty
+  // Created: an empty folder. FolderDeleted: the folder and its messages are gone (IMAP
+  // DELETE). FolderRenamed: `folder` is now called `new_name`, same UIDVALIDITY, UIDs and
+  // flags (IMAP RENAME; one change per name moved, the inferiors after their superior).
+  enum Kind {
+    Delivered,
+    Appended,
+    FlagsChanged,
+    Expunged,
+    Created,
+    FolderDeleted,
+    FolderRenamed
+  } kind;
   const std::string& user;
   const std::string& folder;
   std::uint32_t uid = 0;                    // Delivered, Appended, FlagsChanged
   unsigned old_flags = 0;                   // FlagsChanged
   unsigned new_flags = 0;                   // FlagsChanged, Appended
-  std::span<const std::uint32_t> expunged;  // Expunged: the UIDs removed
+  std::span<const std::uint32_t> expunged;  // Expunged, FolderDeleted: the UIDs removed
+  std::string_view new_name{};              // FolderRenamed
+};
+
+// What DELETE and RENAME found (the IMAP server turns these into RFC 5530 response codes).
+enum class FolderResult {
+  Done,
+  NoSuchUser,
+  NonExistent,    // no such mailbox (and no inferiors to rename)
+  IsInbox,        // DELETE INBOX (RFC 3501 §6.3.4: an error)
+  HasChildren,    // DELETE of a name that is only a superior of others (\Noselect)
+  AlreadyExists,  // RENAME onto a mailbox that exists (the target or one of the inferiors')
+  UnderItself,    // RENAME Work Work/Old: a name cannot become its own inferior
 };
 
 class MailStore {
@@ -96,7 +127,23 @@ class MailStore {
   // or the mailbox is full).
   std::optional<std::uint32_t> append(const std::string& user, const std::string& folder,
                                       std::string content, unsigned flags, std::int64_t now);
-  bool create_folder(const std::string& user, const std::string& name);
+  // A new, empty folder; its UIDVALIDITY is above every one this user's folders had and, as
+  // Dovecot does, at least the time of creation in seconds (`now` in unix microseconds), so
+  // values keep rising across a live-mode restart too. False: no such user, or it exists.
+  bool create_folder(const std::string& user, const std::string& name, std::int64_t now = 0);
+  // DELETE (RFC 3501 §6.3.4): the folder and its messages go; inferior names stay, and the
+  // name then lives on only as their \Noselect superior (Dovecot's Maildir++ behaviour).
+  FolderResult delete_folder(const std::string& user, const std::string& name);
+  // RENAME (RFC 3501 §6.3.5): `from` and every inferior "from/..." take the new name, keeping
+  // their UIDVALIDITY, UIDs and flags; missing superiors of `to` are created as CREATE does.
+  // INBOX is special: its messages move to a new folder `to` (new UIDVALIDITY, same UIDs),
+  // INBOX stays, empty, and its inferiors are unaffected.
+  FolderResult rename_folder(const std::string& user, const std::string& from,
+                             const std::string& to, std::int64_t now = 0);
+  // Does `name` have inferior hierarchical names ("Work" for "Work/2024")?
+  bool has_inferiors(const std::string& user, const std::string& name) const;
+  // The current name of the folder with this id (nullptr: deleted).
+  const std::string* folder_name(const std::string& user, std::uint64_t id) const;
   // Live mode's restart: puts a folder back as a journal kept it (UIDVALIDITY, UIDNEXT,
   // messages with their UIDs and flags), creating the user when needed. Tells no listener:
   // nothing changed, the store only remembers.
@@ -106,7 +153,12 @@ class MailStore {
 
  private:
   void changed(Folder& f, const StoreChange& c);
+  void notify(const StoreChange& c) {
+    if (listener_) listener_(c);
+  }
+  Folder& make_folder(Mailbox& box, const std::string& name, std::int64_t now);
   std::map<std::string, Mailbox> boxes_;
+  std::uint64_t next_folder_id_ = 0;
   std::function<void(const StoreChange&)> listener_;
 };
 
