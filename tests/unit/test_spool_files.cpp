@@ -251,6 +251,82 @@ TEST(Spool, ExpungedUidsAreNeverReusedAfterARestart) {
   EXPECT_EQ(bob.uidnext, 4u);  // RFC 3501 §2.3.1.1: 2 and 3 stay used
 }
 
+// IMAP DELETE and RENAME on disk (RFC 3501 §6.3.4-5): a restart shows the folders as they
+// were left, renamed ones with their UIDVALIDITY, UIDs and flags, and never brings back a
+// deleted one. A deletion cut short by a crash (the folder already renamed into tmp/) is
+// cleared at the next start.
+TEST(Spool, DeletedAndRenamedFoldersStayThatWayAfterARestart) {
+  TempDir t;
+  const std::int64_t now = 1'800'000'100'000'000;
+  std::uint32_t work_validity = 0, sub_validity = 0;
+  {
+    LiveRun run(t.path, providers(kMinute));
+    auto* mda = run.sim->mda("mail.example.com");
+    auto& store = mda->store();
+    for (int i = 0; i < 2; ++i)
+      mda->deliver("bob@example.com", "x@example.org", "Subject: in\r\n\r\nin\r\n", "Q");
+    ASSERT_TRUE(store.create_folder("bob", "Work", now));
+    ASSERT_TRUE(store.create_folder("bob", "Work/2024", now));
+    ASSERT_TRUE(store.create_folder("bob", "Junk", now));
+    ASSERT_TRUE(store.create_folder("bob", "Empty", now));
+    store.append("bob", "Work", "Subject: w1\r\n\r\n1\r\n", mail::kSeen, now);
+    store.append("bob", "Work", "Subject: w2\r\n\r\n2\r\n", 0, now);
+    const std::uint32_t first[] = {1};
+    store.expunge("bob", "Work", first);  // UIDNEXT 3 must survive the rename
+    store.append("bob", "Work/2024", "Subject: s\r\n\r\ns\r\n", mail::kFlagged, now);
+    store.append("bob", "Junk", "Subject: j\r\n\r\nj\r\n", 0, now);
+    work_validity = store.folder("bob", "Work")->uidvalidity;
+    sub_validity = store.folder("bob", "Work/2024")->uidvalidity;
+    EXPECT_EQ(store.rename_folder("bob", "Work", "Archive/Work", now), mail::FolderResult::Done);
+    EXPECT_EQ(store.rename_folder("bob", "Empty", "Still empty", now), mail::FolderResult::Done);
+    EXPECT_EQ(store.delete_folder("bob", "Junk"), mail::FolderResult::Done);
+    EXPECT_EQ(store.rename_folder("bob", "INBOX", "Old", now), mail::FolderResult::Done);
+    EXPECT_EQ(run.problems.str(), "");
+    EXPECT_FALSE(std::any_of(run.rec.events().begin(), run.rec.events().end(),
+                             [](const trace::Event& e) { return e.detail == "error"; }));
+  }
+  const fs::path bob = t.path / "mail.example.com" / "mail" / "bob";
+  EXPECT_FALSE(fs::exists(bob / ".Junk"));
+  EXPECT_FALSE(fs::exists(bob / ".Work"));
+  EXPECT_TRUE(fs::exists(bob / ".Archive%2FWork" / "uidlist"));
+  expect_no_tmp_files(t.path);
+  // A deletion a crash cut short: renamed out of the mailbox, not yet removed.
+  write(t.path / "mail.example.com" / "tmp" / "deleted..Gone.7" / "cur" / "1.M1U1.h:2,S", "x");
+
+  LiveRun again(t.path, providers(kMinute), 1'900'000'000);
+  EXPECT_NE(again.problems.str().find("removed 1 unfinished"), std::string::npos)
+      << again.problems.str();
+  auto& store = again.sim->mda("mail.example.com")->store();
+  EXPECT_EQ(store.folder("bob", "Work"), nullptr);
+  EXPECT_EQ(store.folder("bob", "Work/2024"), nullptr);
+  EXPECT_EQ(store.folder("bob", "Junk"), nullptr);
+  EXPECT_EQ(store.folder("bob", "Gone"), nullptr);
+  EXPECT_EQ(store.folder("bob", "Empty"), nullptr);
+  ASSERT_NE(store.folder("bob", "Still empty"), nullptr);
+  EXPECT_TRUE(store.folder("bob", "Still empty")->messages.empty());
+  ASSERT_NE(store.folder("bob", "Archive"), nullptr);  // made as CREATE makes superiors
+  const mail::Folder* work = store.folder("bob", "Archive/Work");
+  ASSERT_NE(work, nullptr);
+  EXPECT_EQ(work->uidvalidity, work_validity);
+  EXPECT_EQ(work->uidnext, 3u);
+  ASSERT_EQ(work->messages.size(), 1u);
+  EXPECT_EQ(work->messages[0].uid, 2u);
+  EXPECT_EQ(work->messages[0].content, "Subject: w2\r\n\r\n2\r\n");
+  const mail::Folder* sub = store.folder("bob", "Archive/Work/2024");
+  ASSERT_NE(sub, nullptr);
+  EXPECT_EQ(sub->uidvalidity, sub_validity);
+  ASSERT_EQ(sub->messages.size(), 1u);
+  EXPECT_EQ(sub->messages[0].flags, unsigned(mail::kFlagged));
+  // RENAME INBOX: the messages under their UIDs in Old, INBOX empty but its UIDs go on.
+  const mail::Folder* old = store.folder("bob", "Old");
+  ASSERT_NE(old, nullptr);
+  ASSERT_EQ(old->messages.size(), 2u);
+  EXPECT_EQ(old->messages[1].uid, 2u);
+  EXPECT_TRUE(store.folder("bob", "INBOX")->messages.empty());
+  EXPECT_EQ(store.folder("bob", "INBOX")->uidnext, 3u);
+  expect_no_tmp_files(t.path);
+}
+
 // ---- sessions that do not finish ---------------------------------------------------------
 
 TEST(Spool, ClientVanishingMidDataLosesNothingAcknowledgedAndLeavesNoHalfFile) {
