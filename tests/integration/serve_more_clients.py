@@ -5,7 +5,8 @@ Maildir and back: flags both ways, Expunge Both, an APPEND paired through UIDPLU
 Create Both; the second run must change nothing), s-nail (submission with STARTTLS) and neomutt
 (sending through smtp_url; on a tmux terminal, IMAP with STARTTLS: delete, flag, sync).
 Between the two halves serve is restarted on the same state: mbsync's folders, the empty one
-too, must still be there and a sync must change nothing.
+too, must still be there and a sync must change nothing. Then mbsync's Remove Both deletes
+the empty folder on the server (IMAP DELETE), and a third start must not bring it back.
 Every case is checked afterwards on the server over IMAP or POP3 with Python, not from what the
 client says about itself. TLS is verified against serve's certificate; clients connect to
 "localhost" (the certificate names it) because fetchmail ignores IP addresses in subjectAltName.
@@ -187,7 +188,7 @@ poll localhost service {port} protocol POP3 uidl
     check("keep left the messages on the server", box.pop3_count() == before)
 
 
-def mbsync_rc(s, tmp):
+def mbsync_rc(s, tmp, extra=""):
     """mbsync's configuration for this serve (its port changes across a restart)."""
     md = os.path.join(tmp, "maildir")
     rc = os.path.join(tmp, "mbsyncrc")
@@ -214,7 +215,7 @@ Patterns *
 Create Both
 Expunge Both
 SyncState *
-""".format(port=s.port("imaps"), cert=s.cert, md=md))
+{extra}""".format(port=s.port("imaps"), cert=s.cert, md=md, extra=extra))
     return md, rc
 
 
@@ -311,6 +312,22 @@ def mbsync_after_restart(s, tmp, check, box):
                                           " CREATE "))]
     check("mbsync after the restart exits 0 and changes nothing", code == 0 and not changes,
           (out, changes))
+
+
+def mbsync_remove_case(s, tmp, check, box):
+    """Remove Both: a folder deleted locally is deleted on the server with IMAP DELETE
+    (RFC 3501 section 6.3.4; mbsync only removes empty mailboxes). Deleting cur/ is how
+    mbsync's manual says to mark a Maildir folder deleted."""
+    md, rc = mbsync_rc(s, tmp, "Remove Both\n")
+    shutil.rmtree(os.path.join(md, "Empty", "cur"))
+    mark = len(s.stdout())
+    code, out = run(["mbsync", "-c", rc, "bob"], env=dict(os.environ, HOME=tmp))
+    deletes = [line for line in s.stdout()[mark:].splitlines() if " DELETE " in line]
+    check("mbsync Remove Both exits 0 and sent DELETE", code == 0 and deletes, (out, deletes))
+    check("Remove Both deleted the folder on the server", box.messages("Empty") is None,
+          box.messages("Empty"))
+    check("... and left the others", box.messages("Archive") == {"archived": {"\\Seen"}},
+          box.messages("Archive"))
 
 
 def snail_case(s, tmp, check, box):
@@ -434,6 +451,7 @@ def main():
         with Serve(sys.argv[1], tmp=state) as s:
             box = Mailbox(s)
             mbsync_after_restart(s, tmp, check, box)
+            mbsync_remove_case(s, tmp, check, box)
             snail_case(s, tmp, check, box)
             neomutt_cases(s, tmp, check, box)
             fetchmail_take_cases(s, tmp, check, box)
@@ -441,6 +459,14 @@ def main():
                 sys.stderr.write("--- serve transcript (end) ---\n" + s.stdout()[-6000:] + "\n")
             code = s.stop()
             check("serve stops cleanly on SIGINT after the restart", code == 0, code)
+        with Serve(sys.argv[1], tmp=state) as s:
+            box = Mailbox(s)
+            check("a folder deleted before a restart stays deleted", box.messages("Empty") is None,
+                  box.messages("Empty"))
+            check("... and the others stay", box.messages("Archive") == {"archived": {"\\Seen"}},
+                  box.messages("Archive"))
+            code = s.stop()
+            check("serve stops cleanly on SIGINT after the second restart", code == 0, code)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if check.failed:
