@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace smtpsim::scenario {
 
 std::vector<std::string> restore(Simulation& sim, const nodes::Recovered& kept,
@@ -35,12 +37,15 @@ std::vector<std::string> restore(Simulation& sim, const nodes::Recovered& kept,
     if (!mda) continue;
     auto found = kept.hosts.find(spec_host.name);
     for (const auto& user : mda->store().users()) {
-      const mail::Mailbox* box = mda->store().mailbox(user);
-      for (const auto& [name, folder] : box->folders) {
+      mail::Mailbox* box = mda->store().mailbox(user);
+      for (auto& [name, folder] : box->folders) {
         const bool on_disk = found != kept.hosts.end() && found->second.mail.count(user) &&
                              found->second.mail.at(user).count(name);
         if (on_disk) continue;
-        mda->store().folder(user, name)->uidvalidity = static_cast<std::uint32_t>(unix_now);
+        // Not kept (never written, or DELETEd before the restart and made again by the
+        // scenario, as Sent is): a new mailbox, so a new UIDVALIDITY (RFC 3501 §2.3.1.1).
+        folder.uidvalidity = static_cast<std::uint32_t>(unix_now);
+        box->last_uidvalidity = std::max(box->last_uidvalidity, folder.uidvalidity);
       }
     }
   }
