@@ -112,6 +112,9 @@ class Spool : public nodes::Journal {
                                                     std::uint32_t uid);
   // Drops what the caches know of a folder directory (deleted or renamed).
   void forget_folder(const std::filesystem::path& dir);
+  std::optional<std::string> move_inbox(const std::filesystem::path& inbox,
+                                        const std::filesystem::path& dst, std::uint32_t uidvalidity,
+                                        std::uint32_t uidnext);
   std::optional<std::string> ensure_folder(const std::filesystem::path& dir,
                                            std::uint32_t uidvalidity, std::uint32_t uidnext);
   std::optional<std::string> write_uidlist(const std::filesystem::path& dir,

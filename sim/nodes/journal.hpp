@@ -107,10 +107,11 @@ class Journal {
                                                         const std::string& user,
                                                         const std::string& folder) = 0;
   // IMAP RENAME of one folder (the MDA calls this for the superior, then for each inferior):
-  // same UIDVALIDITY, UIDNEXT, messages, UIDs and flags under the new name. Never INBOX (its
-  // rename is told as create + adds + expunge) and never onto a folder that exists. The
-  // folder's UIDVALIDITY and UIDNEXT come along so that one never written (still empty)
-  // exists under the new name afterwards all the same.
+  // same UIDVALIDITY, UIDNEXT, messages, UIDs and flags under the new name; never onto a
+  // folder that exists. The folder's UIDVALIDITY and UIDNEXT come along so that one never
+  // written (still empty) exists under the new name all the same. From INBOX (RFC 3501
+  // §6.3.5): INBOX's messages move, under their UIDs, to the new folder (its own new
+  // UIDVALIDITY); INBOX stays, empty, with its UIDVALIDITY and UIDNEXT.
   virtual std::optional<std::string> mail_rename_folder(
       const std::string& host, const std::string& user, const std::string& from,
       const std::string& to, std::uint32_t uidvalidity, std::uint32_t uidnext) = 0;

@@ -40,12 +40,17 @@ void Mda::on_store_change(const mail::StoreChange& c) {
           .address = c.user});
       break;  // sessions that have it selected say BYE
     case mail::StoreChange::FolderRenamed:
+      if (c.folder == "INBOX") {  // the messages leave INBOX (the GUI's badges count these)
+        for (std::uint32_t uid : c.expunged)
+          emit(trace::EventKind::Expunged, uid, 0,
+               fmt::format("{}'s INBOX message {} moved to {}", c.user, uid, c.new_name));
+      }
       world_.net.trace(trace::Event{
           .kind = trace::EventKind::Note,
           .host = host,
           .text = fmt::format("{}: {}'s folder {} renamed {}", host, c.user, c.folder, c.new_name),
           .address = c.user});
-      break;  // sessions that have it selected follow it
+      break;  // sessions that have it selected follow it (INBOX's see the messages go)
     case mail::StoreChange::Delivered:
       last_delivered_uid_ = c.uid;
       break;
@@ -92,6 +97,14 @@ std::optional<std::string> Mda::journal_write(const std::string& host, const mai
       const std::string to(c.new_name);
       const mail::Folder* f = store_.folder(c.user, to);
       if (!f) return std::nullopt;
+      if (c.folder == "INBOX") {
+        // INBOX's UIDNEXT first: emptied, it must still not hand out the moved UIDs again
+        // under its unchanged UIDVALIDITY after a restart (RFC 3501 §2.3.1.1).
+        const mail::Folder* inbox = store_.folder(c.user, "INBOX");
+        if (auto err = journal_->mail_expunge(host, c.user, c.folder, inbox->uidvalidity,
+                                              inbox->uidnext, {}))
+          return err;
+      }
       return journal_->mail_rename_folder(host, c.user, c.folder, to, f->uidvalidity, f->uidnext);
     }
     default:

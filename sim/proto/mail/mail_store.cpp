@@ -226,8 +226,7 @@ FolderResult MailStore::rename_folder(const std::string& user, const std::string
     // RFC 3501 §6.3.5: all of INBOX's messages move to a new mailbox, INBOX stays (empty,
     // same UIDVALIDITY, UIDNEXT unchanged so its UIDs keep ascending) and its inferiors are
     // unaffected. The new mailbox is a new mailbox: a UIDVALIDITY of its own, and the
-    // messages keep their UIDs under it. Told as CREATE + APPEND + EXPUNGE, the changes a
-    // journal already keeps, in an order that can only duplicate on a crash, never lose.
+    // messages keep their UIDs under it. One change: `expunged` lists the UIDs that left.
     auto in = b->folders.find("INBOX");
     if (in == b->folders.end()) return FolderResult::NonExistent;
     make_superiors();
@@ -237,15 +236,13 @@ FolderResult MailStore::rename_folder(const std::string& user, const std::string
     moved.imap_recent_upto = inbox.imap_recent_upto;
     moved.messages = std::move(inbox.messages);
     inbox.messages.clear();
-    changed(moved, StoreChange{StoreChange::Created, user, to});
-    for (const auto& m : moved.messages)
-      changed(moved, StoreChange{StoreChange::Appended, user, to, m.uid, 0, m.flags});
+    ++inbox.version;  // its sessions see every message expunged
     std::vector<std::uint32_t> uids;
     for (const auto& m : moved.messages) uids.push_back(m.uid);
-    const std::string inbox_name = "INBOX";
-    StoreChange c{StoreChange::Expunged, user, inbox_name};
+    StoreChange c{StoreChange::FolderRenamed, user, in->first};
+    c.new_name = to;
     c.expunged = uids;
-    if (!uids.empty()) changed(inbox, c);
+    changed(moved, c);
     return FolderResult::Done;
   }
   if (to.starts_with(from + "/")) return FolderResult::UnderItself;

@@ -69,7 +69,8 @@ enum class StoreResult { Stored, NoSuchUser, MailboxFull, Unavailable };
 struct StoreChange {
   // Created: an empty folder. FolderDeleted: the folder and its messages are gone (IMAP
   // DELETE). FolderRenamed: `folder` is now called `new_name`, same UIDVALIDITY, UIDs and
-  // flags (IMAP RENAME; one change per name moved, the inferiors after their superior).
+  // flags (IMAP RENAME; one change per name moved, the inferiors after their superior);
+  // from INBOX: its messages (UIDs in `expunged`) moved to the new folder, INBOX stays.
   enum Kind {
     Delivered,
     Appended,
@@ -84,7 +85,7 @@ struct StoreChange {
   std::uint32_t uid = 0;                    // Delivered, Appended, FlagsChanged
   unsigned old_flags = 0;                   // FlagsChanged
   unsigned new_flags = 0;                   // FlagsChanged, Appended
-  std::span<const std::uint32_t> expunged;  // Expunged, FolderDeleted: the UIDs removed
+  std::span<const std::uint32_t> expunged;  // Expunged, FolderDeleted, FolderRenamed (INBOX)
   std::string_view new_name{};              // FolderRenamed
 };
 
