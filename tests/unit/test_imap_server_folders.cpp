@@ -51,23 +51,27 @@ TEST(ImapServerFolders, DeleteOfAMailboxWithInferiorsLeavesANoselectName) {
   ImapRun a(store);
   login(a);
   a.send("c CREATE Work/2024\r\n");
+  a.send("c CREATE Work-old\r\n");  // sorts between "Work" and "Work/2024"
   a.send("p APPEND Work {5+}\r\nhello\r\n");
   EXPECT_EQ(a.send("d DELETE Work\r\n"), "d OK DELETE completed\r\n");
   EXPECT_EQ(a.send("l LIST \"\" Work*\r\n"),
             "* LIST (\\Noselect \\HasChildren) \"/\" \"Work\"\r\n"
+            "* LIST (\\HasNoChildren) \"/\" \"Work-old\"\r\n"
             "* LIST (\\HasNoChildren) \"/\" \"Work/2024\"\r\n"
             "l OK LIST completed\r\n");
   EXPECT_EQ(a.send("l LIST \"\" %\r\n"),
             "* LIST (\\HasNoChildren) \"/\" \"INBOX\"\r\n"
             "* LIST (\\HasNoChildren) \"/\" \"Sent\"\r\n"
             "* LIST (\\Noselect \\HasChildren) \"/\" \"Work\"\r\n"
+            "* LIST (\\HasNoChildren) \"/\" \"Work-old\"\r\n"
             "l OK LIST completed\r\n");
   EXPECT_EQ(a.send("s SELECT Work\r\n"), "s NO [NONEXISTENT] No such mailbox\r\n");
   EXPECT_EQ(a.send("t STATUS Work (MESSAGES)\r\n"), "t NO [NONEXISTENT] No such mailbox\r\n");
   EXPECT_EQ(a.send("d DELETE Work\r\n"),
             "d NO [HASCHILDREN] Mailbox has children, delete them first\r\n");
   EXPECT_EQ(a.send("d DELETE Work/2024\r\n"), "d OK DELETE completed\r\n");
-  EXPECT_FALSE(contains(a.send("l LIST \"\" *\r\n"), "Work"));
+  EXPECT_EQ(a.send("l LIST \"\" Work*\r\n"),
+            "* LIST (\\HasNoChildren) \"/\" \"Work-old\"\r\nl OK LIST completed\r\n");
   // CREATE makes a \Noselect name a mailbox again.
   a.send("c CREATE Work/2025\r\n");
   a.send("d DELETE Work\r\n");

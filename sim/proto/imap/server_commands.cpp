@@ -276,7 +276,8 @@ void Impl::list_common(S& s, std::string_view tag, ArgReader& r, std::string_vie
       if (n != "INBOX") names.push_back(n);
     for (const auto& n : names) {
       if (!list_matches(full, n)) continue;
-      auto next = all.upper_bound(n);
+      // The first name at or after "n/" ("n-x" sorts between "n" and "n/...").
+      auto next = all.lower_bound(n + "/");
       const bool children = next != all.end() && next->starts_with(n + "/");
       std::string attrs = children ? "\\HasChildren" : "\\HasNoChildren";
       if (!box->folders.count(n)) attrs = "\\Noselect " + attrs;
