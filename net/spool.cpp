@@ -207,6 +207,14 @@ std::optional<std::string> Spool::commit() {
   adds_.clear();
   for (const auto& dir : dirty_) failed(fsync_dir(dir));
   dirty_.clear();
+  // Deleted folders (IMAP DELETE, spool_folders.cpp), out of their mailbox for good now that
+  // the rename is on disk. After a failure they wait in tmp/ for load() to clear them.
+  if (!failed_)
+    for (const auto& t : trash_) {
+      std::error_code ec;
+      fs::remove_all(t, ec);
+    }
+  trash_.clear();
   // A removal must not reach the disk before what replaced the entry: with any failure above
   // the entries stay (a restart repeats their delivery; nothing is lost).
   if (failed_ || removes_.empty()) {

@@ -70,7 +70,9 @@ class Spool : public nodes::Journal {
   std::optional<std::string> commit();
   // commit(), then forget a failure (serve calls it at the end of every loop turn).
   std::optional<std::string> end_turn();
-  bool pending() const { return !adds_.empty() || !removes_.empty() || !dirty_.empty(); }
+  bool pending() const {
+    return !adds_.empty() || !removes_.empty() || !dirty_.empty() || !trash_.empty();
+  }
 
   // nodes::Journal
   std::optional<std::string> queue_add(const std::string& host, const nodes::JournalEntry& e,
@@ -112,6 +114,7 @@ class Spool : public nodes::Journal {
                                                     std::uint32_t uid);
   // Drops what the caches know of a folder directory (deleted or renamed).
   void forget_folder(const std::filesystem::path& dir);
+  void folder_moved(const std::filesystem::path& dir, const std::filesystem::path* moved_to);
   std::optional<std::string> move_inbox(const std::filesystem::path& inbox,
                                         const std::filesystem::path& dst, std::uint32_t uidvalidity,
                                         std::uint32_t uidnext);
@@ -139,6 +142,7 @@ class Spool : public nodes::Journal {
   std::vector<std::filesystem::path> removes_;  // queue/<id> without extension, once synced
   std::set<std::filesystem::path> dirty_;       // directories with entries not yet synced
   std::set<std::filesystem::path> made_;        // directories known to exist
+  std::vector<std::filesystem::path> trash_;    // deleted folders in tmp/, removed at commit()
   std::optional<std::string> failed_;           // a commit() of this turn failed
   int lock_fd_ = -1;
   std::uint64_t counter_ = 0;  // unique temporary names

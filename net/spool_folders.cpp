@@ -1,9 +1,11 @@
 // The spool's folder operations (IMAP DELETE and RENAME, RFC 3501 §6.3.4-5): a folder is one
 // Maildir++ directory, so each is one rename(2) under the user's maildir, atomic on a crash
-// (RENAME INBOX, the maildir itself, moves its message files instead).
-// A deleted folder is first renamed out of the maildir into <host>/tmp/ (a restart never sees
-// half of it: load() empties tmp/), then removed. Trusts the MDA for the names (the same
-// encoding as every other path of the spool keeps them inside the root).
+// (RENAME INBOX, the maildir itself, moves its message files instead). They follow the
+// spool's commit model (spool.hpp): the renames happen here, the directories they touched
+// are fsynced by the next commit(), before the client's OK goes out. A deleted folder is
+// renamed out of the maildir into <host>/tmp/ (a restart never sees half of it: load()
+// empties tmp/) and removed by commit() once that rename is on disk. Trusts the MDA for the
+// names (the same encoding as every other path of the spool keeps them inside the root).
 #include <fmt/format.h>
 
 #include <cerrno>
@@ -23,6 +25,28 @@ void Spool::forget_folder(const fs::path& dir) {
   uidvalidity_.erase(dir);
 }
 
+// A folder directory went away (moved_to: under that name, or nullptr: deleted). What is
+// waiting for commit() to sync under it is synced under its new name or not at all (an
+// fsync of a path that is gone would fail the commit), and make_dirs() forgets it.
+void Spool::folder_moved(const fs::path& dir, const fs::path* moved_to) {
+  forget_folder(dir);
+  auto inside = [&](const fs::path& p) {
+    const fs::path rel = p.lexically_relative(dir);
+    return !rel.empty() && *rel.begin() != "..";
+  };
+  std::vector<fs::path> moved;
+  for (auto it = dirty_.begin(); it != dirty_.end();) {
+    if (!inside(*it)) {
+      ++it;
+      continue;
+    }
+    if (moved_to) moved.push_back(*moved_to / it->lexically_relative(dir));
+    it = dirty_.erase(it);
+  }
+  dirty_.insert(moved.begin(), moved.end());
+  std::erase_if(made_, inside);
+}
+
 std::optional<std::string> Spool::mail_delete_folder(const std::string& host,
                                                      const std::string& user,
                                                      const std::string& folder) {
@@ -32,13 +56,15 @@ std::optional<std::string> Spool::mail_delete_folder(const std::string& host,
   std::error_code ec;
   if (!fs::exists(dir, ec)) return std::nullopt;  // never written (an empty default folder)
   const fs::path tmp = host_dir(host) / "tmp";
-  if (auto err = make_dirs_durably(tmp)) return err;
+  if (auto err = make_dirs(tmp)) return err;
   const fs::path trash = tmp / fmt::format("deleted.{}.{}", dir.filename().string(), ++counter_);
-  if (auto err = move_durably(dir, trash)) return err;
-  // Gone from the mailbox for good once the rename is on disk; what is left in tmp/ is
-  // garbage a restart clears if this is cut short.
-  fs::remove_all(trash, ec);
-  if (ec) return fmt::format("cannot remove {}: {}", trash.string(), ec.message());
+  if (::rename(dir.c_str(), trash.c_str()) != 0)
+    return fmt::format("cannot move {} to {}: {}", dir.string(), trash.string(),
+                       std::strerror(errno));
+  folder_moved(dir, nullptr);
+  dirty_.insert(dir.parent_path());  // synced by commit(), which then removes the trash
+  dirty_.insert(tmp);
+  trash_.push_back(trash);
   return std::nullopt;
 }
 
@@ -50,7 +76,6 @@ std::optional<std::string> Spool::mail_rename_folder(const std::string& host,
   if (to == "INBOX") return std::string("nothing is renamed onto INBOX");
   const fs::path src = folder_dir(host, user, from), dst = folder_dir(host, user, to);
   if (from == "INBOX") return move_inbox(src, dst, uidvalidity, uidnext);
-  forget_folder(src);
   forget_folder(dst);
   std::error_code ec;
   if (fs::exists(dst, ec)) {
@@ -60,7 +85,13 @@ std::optional<std::string> Spool::mail_rename_folder(const std::string& host,
     // Never written (still empty): it must exist under its new name all the same.
     return ensure_folder(dst, uidvalidity, uidnext);
   }
-  return move_durably(src, dst);  // the messages, their UIDs and the uidlist go along
+  // The messages, their UIDs and the uidlist go along.
+  if (::rename(src.c_str(), dst.c_str()) != 0)
+    return fmt::format("cannot rename {} to {}: {}", src.string(), dst.string(),
+                       std::strerror(errno));
+  folder_moved(src, &dst);
+  dirty_.insert(src.parent_path());  // synced by commit(), before the OK goes out
+  return std::nullopt;
 }
 
 // RENAME INBOX (RFC 3501 §6.3.5): INBOX is the maildir itself, so its message files move one
@@ -81,9 +112,8 @@ std::optional<std::string> Spool::move_inbox(const fs::path& inbox, const fs::pa
         return fmt::format("cannot move {} to {}: {}", f.string(), to.string(),
                            std::strerror(errno));
     }
-    if (files.empty()) continue;
-    if (auto err = fsync_dir(dst / sub)) return err;  // the new entries first, then the old
-    if (auto err = fsync_dir(inbox / sub)) return err;
+    dirty_.insert(dst / sub);  // both synced by commit()
+    dirty_.insert(inbox / sub);
   }
   return std::nullopt;
 }

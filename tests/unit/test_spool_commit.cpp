@@ -346,4 +346,41 @@ TEST(SpoolCommit, FlagsAndExpungeAreOnDiskAfterTheCommit) {
   EXPECT_EQ(inbox.uidnext, 4u);
 }
 
+// IMAP DELETE and RENAME (spool_folders.cpp): the renames are made at once and their
+// directories synced by commit(); a deleted folder waits in tmp/ until that commit, so a
+// crash before it leaves nothing of the folder in the mailbox, and load() clears the rest.
+TEST(SpoolCommit, FolderDeleteAndRenameBeforeAndAfterTheCommit) {
+  TempDir t;
+  const fs::path box = t.path / kHost / "mail" / "bob";
+  net::Spool s(t.path);
+  for (const char* folder : {"Junk", "Work"})
+    ASSERT_EQ(s.mail_add(kHost, "bob", folder, 9,
+                         nodes::JournalMessage{1, mail::kSeen, 1'800'000'000'000'000, kBody}),
+              std::nullopt);
+  // No commit in between: what waits to be synced in the folders moves with them (an fsync
+  // of a directory that is gone would fail the commit and every answer waiting for it).
+  ASSERT_EQ(s.mail_delete_folder(kHost, "bob", "Junk"), std::nullopt);
+  ASSERT_EQ(s.mail_rename_folder(kHost, "bob", "Work", "Archive/Work", 9, 2), std::nullopt);
+  EXPECT_TRUE(s.pending());
+  {
+    AfterCrash c(t.path);
+    auto& mail = c.got.hosts[kHost].mail["bob"];
+    EXPECT_EQ(mail.count("Junk"), 0u);
+    EXPECT_EQ(mail.count("Work"), 0u);
+    ASSERT_EQ(mail.count("Archive/Work"), 1u);
+    EXPECT_EQ(mail["Archive/Work"].uidvalidity, 9u);
+    ASSERT_EQ(mail["Archive/Work"].messages.size(), 1u);
+    EXPECT_EQ(mail["Archive/Work"].messages[0].flags, unsigned(mail::kSeen));
+    EXPECT_NE(c.problems.str().find("removed 1 unfinished"), std::string::npos)
+        << c.problems.str();  // the deleted folder, still in tmp/
+  }
+  ASSERT_EQ(s.commit(), std::nullopt);
+  EXPECT_FALSE(s.pending());
+  EXPECT_TRUE(files_in(t.path / kHost / "tmp").empty());
+  EXPECT_FALSE(fs::exists(box / ".Junk"));
+  AfterCrash c(t.path);
+  EXPECT_EQ(c.problems.str(), "");
+  EXPECT_EQ(c.got.hosts[kHost].mail["bob"].count("Archive/Work"), 1u);
+}
+
 }  // namespace
