@@ -146,6 +146,17 @@ void Spool::load_queue(const fs::path& hostdir, nodes::RecoveredHost& out, std::
     }
     problems << fmt::format("spool: {} cannot be read ({}): {}\n", file.string(), why, where);
   };
+  // The text of an entry file whose name decodes to a queue id; otherwise it is set aside.
+  auto read_named = [&](const fs::path& file, const std::string& stem,
+                        const std::optional<std::string>& id) -> std::optional<std::string> {
+    if (!id) {
+      set_aside(file, stem, "its name is not a queue id");
+      return std::nullopt;
+    }
+    auto text = read_whole(file);
+    if (!text) set_aside(file, stem, "it cannot be opened");
+    return text;
+  };
   // An entry whose id is the one in its name, or the reason it is not.
   auto check_id = [](const nodes::JournalEntry& e, const std::optional<std::string>& id) {
     return e.id == *id ? std::optional<std::string>{}
@@ -157,15 +168,8 @@ void Spool::load_queue(const fs::path& hostdir, nodes::RecoveredHost& out, std::
     if (!ends_with(name, ".queue")) continue;
     const std::string stem = name.substr(0, name.size() - 6);
     auto id = decode_name(stem);
-    if (!id) {
-      set_aside(p, stem, "its name is not a queue id");
-      continue;
-    }
-    auto text = read_whole(p);
-    if (!text) {
-      set_aside(p, stem, "it cannot be opened");
-      continue;
-    }
+    auto text = read_named(p, stem, id);
+    if (!text) continue;
     auto parsed = sf::parse_queue_file(*text);
     if (auto* why = std::get_if<std::string>(&parsed)) {
       set_aside(p, stem, *why);
@@ -192,15 +196,8 @@ void Spool::load_queue(const fs::path& hostdir, nodes::RecoveredHost& out, std::
       continue;
     }
     auto id = decode_name(stem);
-    if (!id) {
-      set_aside(p, stem, "its name is not a queue id");
-      continue;
-    }
-    auto text = read_whole(p);
-    if (!text) {
-      set_aside(p, stem, "it cannot be opened");
-      continue;
-    }
+    auto text = read_named(p, stem, id);
+    if (!text) continue;
     auto parsed = sf::parse_entry_json(*text);
     if (auto* why = std::get_if<std::string>(&parsed)) {
       set_aside(p, stem, *why);

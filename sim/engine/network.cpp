@@ -3,9 +3,16 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace smtpsim::engine {
+
+namespace {
+Side other(Side s) {  // the end that hears what `s` sends
+  return s == Side::Client ? Side::Server : Side::Client;
+}
+}  // namespace
 
 using trace::Event;
 using trace::EventKind;
@@ -230,14 +237,21 @@ ConnId Network::connect(HostId from, HostId to, std::uint16_t port, ConnectionHa
   return id;
 }
 
+SimTime Network::next_arrival(Conn& c, Side toward) {
+  // After the link's latency, but never before what was sent earlier the same way: a
+  // connection's bytes, TLS switch and FIN arrive in order even when the latency changes.
+  const int dir = toward == Side::Server ? 1 : 0;
+  const SimTime at =
+      std::max(q_.now() + latency(c.client_host, c.server_host), c.last_arrival[dir]);
+  c.last_arrival[dir] = at;
+  return at;
+}
+
 void Network::deliver_later(ConnId id, Side to, std::string bytes) {
   auto it = conns_.find(id);
   if (it == conns_.end()) return;
   Conn& c = it->second;
-  const int dir = to == Side::Server ? 1 : 0;
-  SimTime at = q_.now() + latency(c.client_host, c.server_host);
-  if (at < c.last_arrival[dir]) at = c.last_arrival[dir];
-  c.last_arrival[dir] = at;
+  const SimTime at = next_arrival(c, to);
   q_.schedule_at(at, [this, id, to, data = std::move(bytes)] {
     auto it2 = conns_.find(id);
     if (it2 == conns_.end()) return;
@@ -269,10 +283,7 @@ void Network::close(ConnId id, Side side) {
     return;
   }
   // The FIN travels behind the data already sent.
-  const int dir = side == Side::Client ? 1 : 0;
-  SimTime at = q_.now() + latency(c.client_host, c.server_host);
-  if (at < c.last_arrival[dir]) at = c.last_arrival[dir];
-  c.last_arrival[dir] = at;
+  const SimTime at = next_arrival(c, other(side));
   q_.schedule_at(at, [this, id, side] {
     auto it2 = conns_.find(id);
     if (it2 == conns_.end()) return;
@@ -293,10 +304,7 @@ void Network::start_tls(ConnId id, Side side, std::string server_name) {
   if (it == conns_.end() || !it->second.established) return;
   Conn& c = it->second;
   if (side == Side::Client) c.tls_server_name = std::move(server_name);
-  const int dir = side == Side::Client ? 1 : 0;
-  SimTime at = q_.now() + latency(c.client_host, c.server_host);
-  if (at < c.last_arrival[dir]) at = c.last_arrival[dir];
-  c.last_arrival[dir] = at;
+  const SimTime at = next_arrival(c, other(side));
   q_.schedule_at(at, [this, id, side] {
     auto it2 = conns_.find(id);
     if (it2 == conns_.end()) return;
@@ -310,10 +318,7 @@ void Network::tls_failed(ConnId id, Side side, std::string why) {
   auto it = conns_.find(id);
   if (it == conns_.end() || !it->second.established) return;
   Conn& c = it->second;
-  const int dir = side == Side::Client ? 1 : 0;
-  SimTime at = q_.now() + latency(c.client_host, c.server_host);
-  if (at < c.last_arrival[dir]) at = c.last_arrival[dir];
-  c.last_arrival[dir] = at;
+  const SimTime at = next_arrival(c, other(side));
   q_.schedule_at(at, [this, id, side, why = std::move(why)] {
     auto it2 = conns_.find(id);
     if (it2 == conns_.end()) return;

@@ -171,6 +171,8 @@ class Network {
     std::string tls_server_name;       // SNI the client asked for (start_tls)
   };
   bool reachable(HostId a, HostId b) const;
+  // When the next thing sent toward `toward` on c arrives; records it (keeps the order).
+  SimTime next_arrival(Conn& c, Side toward);
   // Events about a connection name its client as host and its server as peer.
   void trace_connection(trace::EventKind kind, ConnId id, const Conn& c, std::string text);
   void reset(ConnId id);
